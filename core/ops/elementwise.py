@@ -1,0 +1,239 @@
+"""Elementwise primitives: arithmetic, exp/log, activations, comparisons-by-mask ops.
+
+Tier 1 of the op set (differentiable primitives). Binary ops broadcast; their backward sums each
+gradient back to its input's shape with ``unbroadcast``.
+"""
+from __future__ import annotations
+
+from ..autograd import Function
+from ..device import get_array_module
+
+
+def unbroadcast(g, shape):
+    """Sum a broadcast gradient back down to ``shape``."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and g.shape[i + extra] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _shape(x):
+    return getattr(x, "shape", ())
+
+
+class Add(Function):
+    def forward(self, a, b):
+        self.sa, self.sb = _shape(a), _shape(b)
+        return a + b
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        return (unbroadcast(gy, self.sa) if na else None,
+                unbroadcast(gy, self.sb) if nb else None)
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.sa, self.sb = _shape(a), _shape(b)
+        return a - b
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        return (unbroadcast(gy, self.sa) if na else None,
+                unbroadcast(-gy, self.sb) if nb else None)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        return (unbroadcast(gy * self.b, _shape(self.a)) if na else None,
+                unbroadcast(gy * self.a, _shape(self.b)) if nb else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        ga = gy / self.b
+        gb = unbroadcast(-ga * self.a / self.b, _shape(self.b)) if nb else None
+        return (unbroadcast(ga, _shape(self.a)) if na else None, gb)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return (-gy,)
+
+
+class Pow(Function):
+    """x ** y for arrays or scalars on either side."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a ** b
+        return self.y
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        xp = get_array_module(gy)
+        ga = unbroadcast(gy * self.b * self.a ** (self.b - 1), _shape(self.a)) if na else None
+        gb = unbroadcast(gy * self.y * xp.log(self.a), _shape(self.b)) if nb else None
+        return ga, gb
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.y = get_array_module(x).exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * self.y,)
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log(x)
+
+    def backward(self, gy):
+        return (gy / self.x,)
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.y = get_array_module(x).sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy / (2 * self.y),)
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.x = x
+        return abs(x)
+
+    def backward(self, gy):
+        return (gy * get_array_module(gy).sign(self.x),)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.y = get_array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * (1 - self.y * self.y),)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        xp = get_array_module(x)
+        # NOTE: tanh form avoids exp overflow warnings for large negative x.
+        self.y = 0.5 * (xp.tanh(0.5 * x) + 1)
+        return self.y.astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return (gy * self.y * (1 - self.y),)
+
+
+class Relu(Function):
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.y = xp.maximum(x, 0)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * (self.y > 0),)
+
+
+class Maximum(Function):
+    """Elementwise max; ties send the gradient to the first input."""
+
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        self.sa, self.sb = _shape(a), _shape(b)
+        self.mask = a >= b
+        return xp.maximum(a, b)
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        return (unbroadcast(gy * self.mask, self.sa) if na else None,
+                unbroadcast(gy * ~self.mask, self.sb) if nb else None)
+
+
+class Minimum(Function):
+    """Elementwise min; ties send the gradient to the first input."""
+
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        self.sa, self.sb = _shape(a), _shape(b)
+        self.mask = a <= b
+        return xp.minimum(a, b)
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        return (unbroadcast(gy * self.mask, self.sa) if na else None,
+                unbroadcast(gy * ~self.mask, self.sb) if nb else None)
+
+
+class Clip(Function):
+    def forward(self, x):
+        self.x = x
+        self.lo, self.hi = self.a_min, self.a_max
+        return get_array_module(x).clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        inside = True
+        if self.lo is not None:
+            inside = inside & (self.x >= self.lo)
+        if self.hi is not None:
+            inside = inside & (self.x <= self.hi)
+        return (gy * inside,)
+
+
+class Where(Function):
+    """where(cond, a, b); cond gets no gradient."""
+
+    def forward(self, cond, a, b):
+        xp = get_array_module(cond, a, b)
+        self.cond, self.sa, self.sb = cond, _shape(a), _shape(b)
+        return xp.where(cond, a, b)
+
+    def backward(self, gy):
+        _, na, nb = self.needs_input_grad
+        zero = gy.dtype.type(0)
+        get = get_array_module(gy).where
+        return (None,
+                unbroadcast(get(self.cond, gy, zero), self.sa) if na else None,
+                unbroadcast(get(self.cond, zero, gy), self.sb) if nb else None)
+
+
+class Cast(Function):
+    def forward(self, x):
+        self.src = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return (gy.astype(self.src),)
+
+
+class Copy(Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return (gy,)

@@ -1,0 +1,19 @@
+"""gluonkit: a computer-vision model zoo and training toolkit on its own autograd core.
+
+    import gluonkit as gk
+    x = gk.np.ones((2, 3))
+"""
+import sys as _sys
+
+from .core import (Device, DeviceError, autograd, cpu, current_device, device, gpu, ndarray, np,
+                   npx, num_gpus, random)
+
+# ``import gluonkit.np`` / ``from gluonkit.np import random`` work like real subpackages.
+_sys.modules[__name__ + ".np"] = np
+_sys.modules[__name__ + ".npx"] = npx
+_sys.modules[__name__ + ".autograd"] = autograd
+_sys.modules[__name__ + ".random"] = random
+
+__version__ = "0.1.0"
+__all__ = ["np", "npx", "autograd", "random", "cpu", "gpu", "num_gpus", "device",
+           "current_device", "Device", "DeviceError", "ndarray"]

@@ -1,0 +1,229 @@
+"""Typed training configs loaded from YAML, with ``base:`` inheritance and ``--set`` overrides.
+
+    cfg = load_config("configs/resnet50.yaml", ["optim.lr_per_256=0.2", "train.epochs=3"])
+
+Unknown keys and wrongly typed values fail before training, naming the key's path, the closest
+valid key and the expected type.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import typing
+from dataclasses import dataclass, field
+from typing import Literal, Optional, Union
+
+import yaml
+
+__all__ = ["Config", "ConfigError", "load_config", "config_from_dict", "config_to_dict"]
+
+
+class ConfigError(ValueError):
+    """A recipe that cannot be run as written."""
+
+
+@dataclass
+class ModelConfig:
+    name: str = "lenet"
+    classes: int = 10
+    pretrained: Union[bool, str] = False
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class DataConfig:
+    dataset: Literal["mnist", "fashion_mnist", "cifar10", "cifar100", "imagenet", "folder"] = "mnist"
+    root: Optional[str] = None
+    synthetic: bool = False
+    synthetic_size: int = 256
+    image_size: int = 224
+    crop_ratio: float = 0.875
+    augment: bool = True
+    num_workers: int = 0
+    download: bool = False
+
+
+@dataclass
+class OptimConfig:
+    name: Literal["sgd", "nag", "adam", "adamw", "rmsprop"] = "sgd"
+    lr_per_256: float = 0.1
+    momentum: float = 0.9
+    wd: float = 1e-4
+    no_bias_decay: bool = False
+    clip_gradient: Optional[float] = None
+
+
+@dataclass
+class ScheduleConfig:
+    name: Literal["cosine", "step", "poly", "constant"] = "cosine"
+    warmup_epochs: float = 0.0
+    warmup_begin_lr: float = 0.0
+    step_epochs: list = field(default_factory=lambda: [30, 60, 90])
+    step_factor: float = 0.1
+    power: float = 2.0
+    final_lr: float = 0.0
+
+
+@dataclass
+class LossConfig:
+    label_smoothing: float = 0.0
+
+
+@dataclass
+class TricksConfig:
+    last_gamma: bool = False
+    mixup_alpha: float = 0.0
+    mixup_off_epochs: int = 0
+    cutmix_alpha: float = 0.0
+    teacher: Optional[str] = None
+    teacher_pretrained: Union[bool, str] = True
+    temperature: float = 1.0
+    hard_weight: float = 0.5
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 1
+    batch_size: int = 128
+    device: str = "cpu"
+    dtype: Literal["float32", "float16"] = "float32"
+    seed: int = 0
+    output_dir: str = "runs/default"
+    distributed: bool = False
+    max_steps_per_epoch: Optional[int] = None
+    progress: bool = True
+
+
+@dataclass
+class EvalConfig:
+    batch_size: int = 256
+    every_epochs: int = 1
+    max_steps: Optional[int] = None
+
+
+@dataclass
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    tricks: TricksConfig = field(default_factory=TricksConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+# ---------------------------------------------------------------------- reading YAML
+def _read_yaml(path: str, seen: tuple = ()) -> dict:
+    path = os.path.abspath(path)
+    if path in seen:
+        raise ConfigError(f"config inheritance loops: {' -> '.join(seen + (path,))}")
+    if not os.path.exists(path):
+        raise ConfigError(f"config file not found: {path}")
+    with open(path) as f:
+        raw = yaml.safe_load(f) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a config must be a mapping of sections, got {type(raw).__name__}")
+    base = raw.pop("base", None)
+    if base is None:
+        return raw
+    parent = _read_yaml(os.path.join(os.path.dirname(path), base), seen + (path,))
+    return _merge(parent, raw)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _apply_override(tree: dict, item: str) -> None:
+    if "=" not in item:
+        raise ConfigError(f"override {item!r} must look like section.key=value")
+    key, value = item.split("=", 1)
+    parts = key.strip().split(".")
+    node = tree
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {key!r}: {p!r} is not a section")
+    node[parts[-1]] = yaml.safe_load(value)
+
+
+# ---------------------------------------------------------------------- typing
+def _type_name(tp) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin is Union:
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    return {type(None): "null"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _coerce(value, tp, path: str):
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        if value in typing.get_args(tp):
+            return value
+    elif origin is Union:
+        for arg in typing.get_args(tp):
+            try:
+                return _coerce(value, arg, path)
+            except ConfigError:
+                continue
+    elif tp is type(None):
+        if value is None:
+            return None
+    elif tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp in (str, list, dict):
+        if isinstance(value, tp):
+            return value
+    raise ConfigError(f"{path}: expected {_type_name(tp)}, got {value!r}")
+
+
+def _build(cls, data, path: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path or 'config'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        where = f"{path}.{key}" if path else key
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f"; did you mean {(path + '.' if path else '') + close[0]!r}?" if close else ""
+            raise ConfigError(f"unknown config key {where!r}{hint} "
+                              f"(valid keys here: {', '.join(fields)})")
+        tp = hints[key]
+        if dataclasses.is_dataclass(tp):
+            kwargs[key] = _build(tp, value or {}, where)
+        else:
+            kwargs[key] = _coerce(value, tp, where)
+    return cls(**kwargs)
+
+
+def config_from_dict(tree: dict) -> Config:
+    """A validated Config from a nested dict."""
+    return _build(Config, tree, "")
+
+
+def config_to_dict(cfg: Config) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def load_config(path: str, overrides: list[str] | None = None) -> Config:
+    """Read a YAML recipe (following ``base:``), apply ``key=value`` overrides, validate."""
+    tree = _read_yaml(path)
+    for item in overrides or []:
+        _apply_override(tree, item)
+    return config_from_dict(tree)
