@@ -1,0 +1,131 @@
+"""2-D convolution: im2col over strided slices plus one batched GEMM (Chainer's scheme).
+
+The column buffer has shape (n, groups, c/groups * kh * kw, oh * ow), filled from kh * kw strided
+slices of the padded input; the forward is ``W @ col``. col2im sums the same slices back, never
+``add.at``. 1x1 convolutions with stride 1 and no padding skip im2col and are a plain GEMM.
+"""
+from __future__ import annotations
+
+from ..autograd import Function
+from ..device import get_array_module
+
+__all__ = ["Conv2d", "conv2d", "im2col", "col2im", "conv_output_size"]
+
+
+def _pair(v, name: str) -> tuple:
+    pair = (v, v) if isinstance(v, int) else tuple(v)
+    if len(pair) != 2 or not all(isinstance(p, int) for p in pair):
+        raise ValueError(f"conv2d: {name} must be an int or a pair of ints, got {v!r}")
+    return pair
+
+
+def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def im2col(x, kh, kw, sy, sx, ph, pw, dy, dx):
+    """(n, c, h, w) -> (n, c, kh, kw, oh, ow) from kh*kw strided slices of the padded input."""
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    oh = conv_output_size(h, kh, sy, ph, dy)
+    ow = conv_output_size(w, kw, sx, pw, dx)
+    if ph or pw:
+        x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    col = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    for i in range(kh):
+        y0 = i * dy
+        for j in range(kw):
+            x0 = j * dx
+            col[:, :, i, j] = x[:, :, y0:y0 + sy * (oh - 1) + 1:sy, x0:x0 + sx * (ow - 1) + 1:sx]
+    return col
+
+
+def col2im(col, h, w, sy, sx, ph, pw, dy, dx):
+    """The adjoint of im2col: sum each kernel offset's slice back into the (unpadded) image."""
+    xp = get_array_module(col)
+    n, c, kh, kw, oh, ow = col.shape
+    img = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
+    for i in range(kh):
+        y0 = i * dy
+        for j in range(kw):
+            x0 = j * dx
+            img[:, :, y0:y0 + sy * (oh - 1) + 1:sy, x0:x0 + sx * (ow - 1) + 1:sx] += col[:, :, i, j]
+    return img[:, :, ph:ph + h, pw:pw + w]
+
+
+class Conv2d(Function):
+    """y = conv(x, W) + b with W of shape (out, in / groups, kh, kw), NCHW."""
+
+    def forward(self, x, W, b=None):
+        xp = get_array_module(x)
+        n, c, h, w = x.shape
+        o, cg, kh, kw = W.shape
+        g = self.groups
+        sy, sx = self.stride
+        ph, pw = self.padding
+        dy, dx = self.dilation
+        self.plain = (kh, kw, sy, sx, ph, pw) == (1, 1, 1, 1, 0, 0)
+        if self.plain:
+            col = x.reshape(n, g, cg, h * w)
+            oh, ow = h, w
+        else:
+            col = im2col(x, kh, kw, sy, sx, ph, pw, dy, dx)
+            oh, ow = col.shape[-2:]
+            col = col.reshape(n, g, cg * kh * kw, oh * ow)
+        W3 = W.reshape(g, o // g, cg * kh * kw)
+        y = xp.matmul(W3, col).reshape(n, o, oh, ow)
+        if b is not None:
+            y += b.reshape(1, o, 1, 1)
+        self.col, self.W, self.x_shape = col, W, x.shape
+        return y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        need = self.needs_input_grad
+        n, c, h, w = self.x_shape
+        o, cg, kh, kw = self.W.shape
+        g = self.groups
+        gy4 = gy.reshape(n, g, o // g, -1)
+        gx = gW = gb = None
+        if need[1]:
+            gW = xp.matmul(gy4, self.col.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.W.shape)
+        if need[0]:
+            W3 = self.W.reshape(g, o // g, cg * kh * kw)
+            gcol = xp.matmul(W3.transpose(0, 2, 1), gy4)
+            if self.plain:
+                gx = gcol.reshape(self.x_shape)
+            else:
+                oh, ow = gy.shape[-2:]
+                gx = col2im(gcol.reshape(n, c, kh, kw, oh, ow), h, w, *self.stride,
+                            *self.padding, *self.dilation)
+        if len(need) > 2 and need[2]:
+            gb = gy.sum(axis=(0, 2, 3))
+        return (gx, gW, gb)[:len(need)]
+
+
+def conv2d(x, W, b=None, stride=1, padding=0, dilation=1, groups: int = 1):
+    """2-D convolution of NCHW ``x`` with ``W`` (out, in/groups, kh, kw) and optional bias.
+
+    Example::
+
+        y = npx.conv2d(x, W, b, stride=2, padding=1)
+    """
+    if x.ndim != 4 or W.ndim != 4:
+        raise ValueError(f"conv2d expects a 4-D input (N, C, H, W) and a 4-D weight, got "
+                         f"{tuple(x.shape)} and {tuple(W.shape)}")
+    if groups < 1 or x.shape[1] % groups or W.shape[0] % groups:
+        raise ValueError(f"conv2d: groups={groups} must divide input channels {x.shape[1]} and "
+                         f"output channels {W.shape[0]}")
+    if W.shape[1] * groups != x.shape[1]:
+        raise ValueError(f"conv2d: input has {x.shape[1]} channels but the weight "
+                         f"{tuple(W.shape)} with groups={groups} expects {W.shape[1] * groups}")
+    if b is not None and tuple(b.shape) != (W.shape[0],):
+        raise ValueError(f"conv2d: bias shape {tuple(b.shape)} must be ({W.shape[0]},)")
+    stride, padding = _pair(stride, "stride"), _pair(padding, "padding")
+    dilation = _pair(dilation, "dilation")
+    for k, s, p, d, size in zip(W.shape[2:], stride, padding, dilation, x.shape[2:]):
+        if conv_output_size(size, k, s, p, d) < 1:
+            raise ValueError(f"conv2d: input {tuple(x.shape[2:])} is too small for kernel "
+                             f"{tuple(W.shape[2:])} with padding {padding}, dilation {dilation}")
+    params = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return Conv2d.apply(x, W, **params) if b is None else Conv2d.apply(x, W, b, **params)

@@ -1,0 +1,193 @@
+"""Pooling with fused forward/backward: max, average (ceil mode, padding) and adaptive average.
+
+Each pools by walking the kh*kw kernel offsets over strided slices of the padded input, so the
+cost is kh*kw vectorised passes and the backward sums the same slices back (no ``add.at``).
+Output sizes, ceil mode and the average divisor follow PyTorch exactly.
+"""
+from __future__ import annotations
+
+from ..autograd import Function
+from ..device import get_array_module
+
+__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pool_output_size"]
+
+
+def _pair(v, name):
+    pair = (v, v) if isinstance(v, int) else tuple(v)
+    if len(pair) != 2:
+        raise ValueError(f"pooling: {name} must be an int or a pair, got {v!r}")
+    return pair
+
+
+def pool_output_size(size: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
+    """PyTorch's rule: in ceil mode the last window must start inside the input or left pad."""
+    span = size + 2 * p - k
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _padded(x, k, s, p, out, value):
+    """Pad x so every window of the output fits: p before, p plus what ceil mode needs after."""
+    xp = get_array_module(x)
+    extra = [max((o - 1) * st + kk - (n + pp), 0) for o, st, kk, n, pp in
+             zip(out, s, k, x.shape[2:], p)]
+    if not any(p) and not any(extra):
+        return x
+    width = ((0, 0), (0, 0), (p[0], p[0] + extra[0]), (p[1], p[1] + extra[1]))
+    return xp.pad(x, width, mode="constant", constant_values=value)
+
+
+def _windows(xpad, k, s, out):
+    """Yield (offset index, strided slice) for each kernel offset."""
+    oh, ow = out
+    for i in range(k[0]):
+        for j in range(k[1]):
+            yield i * k[1] + j, (slice(None), slice(None),
+                                 slice(i, i + s[0] * (oh - 1) + 1, s[0]),
+                                 slice(j, j + s[1] * (ow - 1) + 1, s[1]))
+
+
+class MaxPool2d(Function):
+    def forward(self, x):
+        xp = get_array_module(x)
+        k, s, p = self.kernel, self.stride, self.padding
+        out = self.out
+        xpad = _padded(x, k, s, p, out, -xp.inf)
+        y = argmax = None
+        for idx, sl in _windows(xpad, k, s, out):
+            window = xpad[sl]
+            if y is None:
+                y = window.copy()
+                argmax = xp.zeros(y.shape, dtype=xp.int16)
+            else:
+                # NOTE: strict '>' keeps the first maximum, as PyTorch does.
+                better = window > y
+                y = xp.where(better, window, y)
+                argmax[better] = idx
+        self.argmax, self.x_shape, self.pad_shape = argmax, x.shape, xpad.shape
+        return y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        k, s, p = self.kernel, self.stride, self.padding
+        gpad = xp.zeros(self.pad_shape, dtype=gy.dtype)
+        zero = gy.dtype.type(0)
+        for idx, sl in _windows(gpad, k, s, self.out):
+            gpad[sl] += xp.where(self.argmax == idx, gy, zero)
+        h, w = self.x_shape[2:]
+        return (gpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
+
+
+def _divisor(xp, size, k, s, p, out, count_include_pad, dtype):
+    """Per-output-row (or column) window sizes along one axis, PyTorch's definition."""
+    start = [o * s - p for o in range(out)]
+    end = [min(a + k, size + p) for a in start]
+    if count_include_pad:
+        return xp.asarray([e - a for a, e in zip(start, end)], dtype=dtype)
+    return xp.asarray([min(e, size) - max(a, 0) for a, e in zip(start, end)], dtype=dtype)
+
+
+class AvgPool2d(Function):
+    def forward(self, x):
+        xp = get_array_module(x)
+        k, s, p, out = self.kernel, self.stride, self.padding, self.out
+        xpad = _padded(x, k, s, p, out, 0)
+        y = None
+        for _, sl in _windows(xpad, k, s, out):
+            y = xpad[sl].copy() if y is None else y + xpad[sl]
+        dh = _divisor(xp, x.shape[2], k[0], s[0], p[0], out[0], self.count_include_pad, x.dtype)
+        dw = _divisor(xp, x.shape[3], k[1], s[1], p[1], out[1], self.count_include_pad, x.dtype)
+        self.scale = 1 / (dh[:, None] * dw[None, :])
+        self.x_shape, self.pad_shape = x.shape, xpad.shape
+        return y * self.scale
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        k, s, p = self.kernel, self.stride, self.padding
+        g = gy * self.scale
+        gpad = xp.zeros(self.pad_shape, dtype=gy.dtype)
+        for _, sl in _windows(gpad, k, s, self.out):
+            gpad[sl] += g
+        h, w = self.x_shape[2:]
+        return (gpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
+
+
+class GlobalAvgPool2d(Function):
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.mean(axis=(2, 3), keepdims=True)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        n = self.x_shape[2] * self.x_shape[3]
+        return (xp.broadcast_to(gy / gy.dtype.type(n), self.x_shape),)
+
+
+class AdaptiveAvgPool2d(Function):
+    """Bins start at floor(i * H / out) and end at ceil((i + 1) * H / out), as in PyTorch."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        (h, w), (oh, ow) = x.shape[2:], self.out
+        self.rows = [(i * h // oh, -(-(i + 1) * h // oh)) for i in range(oh)]
+        self.cols = [(j * w // ow, -(-(j + 1) * w // ow)) for j in range(ow)]
+        y = xp.empty(x.shape[:2] + (oh, ow), dtype=x.dtype)
+        for i, (r0, r1) in enumerate(self.rows):
+            for j, (c0, c1) in enumerate(self.cols):
+                y[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
+        self.x_shape = x.shape
+        return y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.x_shape, dtype=gy.dtype)
+        for i, (r0, r1) in enumerate(self.rows):
+            for j, (c0, c1) in enumerate(self.cols):
+                gx[:, :, r0:r1, c0:c1] += (gy[:, :, i, j] / ((r1 - r0) * (c1 - c0)))[..., None, None]
+        return (gx,)
+
+
+def _check(x, k, s, p):
+    if x.ndim != 4:
+        raise ValueError(f"pooling expects a 4-D input (N, C, H, W), got {tuple(x.shape)}")
+    for kk, pp in zip(k, p):
+        if pp > kk // 2:
+            raise ValueError(f"pooling: padding {p} must be at most half the kernel {k}")
+    if min(s) < 1:
+        raise ValueError(f"pooling: stride must be positive, got {s}")
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False):
+    """Max pooling over NCHW; stride defaults to the kernel size."""
+    k = _pair(kernel_size, "kernel_size")
+    s = k if stride is None else _pair(stride, "stride")
+    p = _pair(padding, "padding")
+    _check(x, k, s, p)
+    out = tuple(pool_output_size(n, kk, ss, pp, ceil_mode)
+                for n, kk, ss, pp in zip(x.shape[2:], k, s, p))
+    return MaxPool2d.apply(x, kernel=k, stride=s, padding=p, out=out)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True):
+    """Average pooling over NCHW with PyTorch's divisor rules."""
+    k = _pair(kernel_size, "kernel_size")
+    s = k if stride is None else _pair(stride, "stride")
+    p = _pair(padding, "padding")
+    _check(x, k, s, p)
+    out = tuple(pool_output_size(n, kk, ss, pp, ceil_mode)
+                for n, kk, ss, pp in zip(x.shape[2:], k, s, p))
+    return AvgPool2d.apply(x, kernel=k, stride=s, padding=p, out=out,
+                           count_include_pad=count_include_pad)
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """Average pooling to a fixed output size; output 1 is global average pooling."""
+    out = _pair(output_size, "output_size")
+    if x.ndim != 4:
+        raise ValueError(f"adaptive_avg_pool2d expects (N, C, H, W), got {tuple(x.shape)}")
+    if out == (1, 1):
+        return GlobalAvgPool2d.apply(x)
+    return AdaptiveAvgPool2d.apply(x, out=out)
