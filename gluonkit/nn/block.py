@@ -1,0 +1,196 @@
+"""``Block``: the base of every layer and model.
+
+Children and parameters register themselves by attribute assignment (as in PyTorch), names are
+dotted attribute paths (``layer1.0.conv1.weight``) so they match torchvision/timm checkpoints,
+and Gluon's verbs (``initialize``, ``collect_params(select)``, ``save_parameters``) are kept.
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+import numpy as onp
+
+from .parameter import Parameter
+
+__all__ = ["Block", "HybridBlock", "ParameterDict", "StateDictError"]
+
+
+class StateDictError(ValueError):
+    """Loaded arrays do not match the block: lists every missing, unexpected, wrong-shaped name."""
+
+
+class ParameterDict(OrderedDict):
+    """name -> Parameter, with helpers that act on all of them."""
+
+    def setattr(self, name: str, value) -> None:
+        """Set one attribute on every parameter, e.g. ``.setattr('wd_mult', 0)``."""
+        for p in self.values():
+            setattr(p, name, value)
+
+    def initialize(self, init=None, device=None, force_reinit=False) -> None:
+        for p in self.values():
+            p.initialize(init, device, force_reinit=force_reinit)
+
+    def zero_grad(self) -> None:
+        for p in self.values():
+            p.zero_grad()
+
+
+class Block:
+    """Subclass, assign layers and Parameters in ``__init__``, write ``forward``."""
+
+    def __init__(self):
+        object.__setattr__(self, "_children", OrderedDict())
+        object.__setattr__(self, "_params", OrderedDict())
+
+    def __setattr__(self, name, value):
+        if "_children" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__() "
+                               "before assigning attributes")
+        self._children.pop(name, None)
+        self._params.pop(name, None)
+        if isinstance(value, Block):
+            self._children[name] = value
+        elif isinstance(value, Parameter):
+            self._params[name] = value
+            value.name = value.name or name
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        self._children.pop(name, None)
+        self._params.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_child(self, block: "Block", name: str) -> "Block":
+        setattr(self, name, block)
+        return block
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args):
+        raise NotImplementedError(f"{type(self).__name__} must define forward")
+
+    # ------------------------------------------------------------------ traversal
+    def named_children(self):
+        return self._children.items()
+
+    def children(self):
+        return self._children.values()
+
+    def named_parameters(self, prefix: str = ""):
+        """(dotted name, Parameter) pairs, each parameter once."""
+        seen = set()
+        stack = [(prefix, self)]
+        out = []
+        while stack:
+            pre, block = stack.pop(0)
+            for name, p in block._params.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append((pre + name, p))
+            stack[0:0] = [(f"{pre}{name}.", child) for name, child in block._children.items()]
+        return out
+
+    def collect_params(self, select: str | None = None) -> ParameterDict:
+        """Parameters by dotted name; ``select`` is a regex matched against the whole name.
+
+        Example: no weight decay on biases and batch norm::
+
+            net.collect_params('.*gamma|.*beta|.*bias').setattr('wd_mult', 0)
+        """
+        pattern = re.compile(select) if select else None
+        out = ParameterDict()
+        for name, p in self.named_parameters():
+            if pattern is None or pattern.fullmatch(name):
+                p.name = name
+                out[name] = p
+        return out
+
+    def apply(self, fn) -> "Block":
+        """Call fn on every descendant block, then on self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ state
+    def initialize(self, init=None, device=None, force_reinit: bool = False, verbose=False):
+        """Initialize every parameter (a parameter's own init wins over ``init``)."""
+        self.collect_params().initialize(init, device, force_reinit)
+        return self
+
+    def zero_grad(self) -> None:
+        self.collect_params().zero_grad()
+
+    def cast(self, dtype) -> "Block":
+        """Cast parameters (not running statistics of batch norm) to dtype."""
+        for name, p in self.collect_params().items():
+            if not name.endswith(("running_mean", "running_var")):
+                p.cast(dtype)
+        return self
+
+    def to_device(self, device) -> "Block":
+        for p in self.collect_params().values():
+            p.to_device(device)
+        return self
+
+    def state_dict(self) -> "OrderedDict[str, onp.ndarray]":
+        """Every parameter and buffer as a NumPy array, by dotted name."""
+        return OrderedDict((name, p.data().asnumpy()) for name, p in self.collect_params().items())
+
+    def load_state_dict(self, state: dict, strict: bool = True,
+                        allow_missing: bool = False, ignore_extra: bool = False) -> None:
+        """Copy arrays into the parameters; mismatches fail with one error naming all of them."""
+        params = self.collect_params()
+        missing = [n for n in params if n not in state]
+        extra = [n for n in state if n not in params]
+        wrong = [f"{n}: checkpoint {tuple(onp.shape(state[n]))} vs model {params[n].shape}"
+                 for n in params if n in state and params[n].shape is not None
+                 and all(d > 0 for d in params[n].shape)
+                 and tuple(onp.shape(state[n])) != tuple(params[n].shape)]
+        problems = []
+        if missing and strict and not allow_missing:
+            problems.append("missing: " + ", ".join(missing))
+        if extra and strict and not ignore_extra:
+            problems.append("unexpected: " + ", ".join(extra))
+        if wrong:
+            problems.append("wrong shape: " + "; ".join(wrong))
+        if problems:
+            raise StateDictError("cannot load parameters into " + type(self).__name__ + ":\n  "
+                                 + "\n  ".join(problems))
+        for name, p in params.items():
+            if name in state:
+                p.set_data(onp.asarray(state[name]))
+
+    def save_parameters(self, path: str) -> None:
+        """Write every parameter and buffer to a ``.safetensors`` file (atomically)."""
+        from gluonkit.utils.io import atomic_save_safetensors
+        atomic_save_safetensors(path, self.state_dict(), {"format": "gluonkit"})
+
+    def load_parameters(self, path: str, device=None, allow_missing: bool = False,
+                        ignore_extra: bool = False) -> None:
+        """Load a ``.safetensors`` file written by ``save_parameters`` (never unpickles)."""
+        from safetensors.numpy import load_file
+        if not str(path).endswith(".safetensors"):
+            raise ValueError(f"load_parameters reads .safetensors files, got {path!r}; convert "
+                             "PyTorch checkpoints with scripts/convert_weights.py")
+        if device is not None:
+            self.to_device(device)
+        self.load_state_dict(load_file(path), allow_missing=allow_missing,
+                             ignore_extra=ignore_extra)
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self):
+        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ")
+                 for name, child in self._children.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        return head + ("\n" + "\n".join(lines) + "\n)" if lines else ")")
+
+
+class HybridBlock(Block):
+    """Gluon's name for a Block whose forward can be traced into a static graph."""

@@ -1,0 +1,53 @@
+"""Batch normalization with Gluon's constructor and names (gamma, beta, running_mean/var)."""
+from __future__ import annotations
+
+from gluonkit import autograd, npx
+
+from .block import HybridBlock
+from .parameter import Parameter
+
+__all__ = ["BatchNorm"]
+
+
+class BatchNorm(HybridBlock):
+    """Batch statistics inside ``autograd.record()`` (training), running statistics outside.
+
+    ``momentum`` is Gluon's: running = momentum * running + (1 - momentum) * batch, so Gluon's
+    0.9 is PyTorch's 0.1. ``center``/``scale`` off freeze beta at 0 / gamma at 1.
+    """
+
+    def __init__(self, axis: int = 1, momentum: float = 0.9, epsilon: float = 1e-5,
+                 center: bool = True, scale: bool = True, use_global_stats: bool = False,
+                 in_channels: int = 0, gamma_initializer="ones", beta_initializer="zeros"):
+        super().__init__()
+        if axis != 1:
+            raise ValueError(f"BatchNorm normalizes axis 1 (channels of NCHW); got axis={axis}")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum}")
+        self._momentum, self._eps = momentum, epsilon
+        self._use_global_stats = use_global_stats
+        self._center, self._scale = center, scale
+        c = (in_channels,)
+        self.gamma = Parameter(c, init=gamma_initializer, grad_req="write" if scale else "null")
+        self.beta = Parameter(c, init=beta_initializer, grad_req="write" if center else "null")
+        self.running_mean = Parameter(c, init="zeros", grad_req="null")
+        self.running_var = Parameter(c, init="ones", grad_req="null")
+
+    def forward(self, x):
+        if self.gamma._data is None:
+            for p in (self.gamma, self.beta, self.running_mean, self.running_var):
+                p._finish_deferred_init((x.shape[1],))
+        training = autograd.is_training() and not self._use_global_stats
+        return npx.batch_norm(x, self.gamma.data(), self.beta.data(), self.running_mean.data(),
+                              self.running_var.data(), training=training,
+                              momentum=1.0 - self._momentum, eps=self._eps)
+
+    def extra_repr(self):
+        s = f"{self.gamma.shape[0] or None}"
+        if self._momentum != 0.9:
+            s += f", momentum={self._momentum}"
+        if self._eps != 1e-5:
+            s += f", epsilon={self._eps}"
+        if self._use_global_stats:
+            s += ", use_global_stats=True"
+        return s
