@@ -1,0 +1,128 @@
+"""``register_model`` / ``get_model`` / ``list_models``: one builder for every family.
+
+A family file decorates small entry points with ``@register_model(**metadata)``; ``get_model``
+builds, initializes, loads pretrained weights and resets the classifier in one place.
+"""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+
+import gluonkit as gk
+
+__all__ = ["register_model", "get_model", "list_models", "model_entry", "ModelEntry",
+           "UnknownModelError"]
+
+
+class UnknownModelError(KeyError):
+    def __str__(self):
+        return self.args[0]
+
+
+class ModelEntry:
+    """A registered constructor and its metadata (input size, mean/std, weights...)."""
+
+    def __init__(self, name: str, fn, metadata: dict):
+        self.name, self.fn, self.metadata = name, fn, metadata
+
+    def __repr__(self):
+        return f"ModelEntry({self.name!r})"
+
+
+_REGISTRY: dict = {}
+
+_DEFAULTS = {"input_size": (3, 224, 224), "mean": (0.485, 0.456, 0.406),
+             "std": (0.229, 0.224, 0.225), "crop_pct": 0.875, "num_classes": 1000,
+             "first_conv": "conv1", "classifier": "fc", "weights": {}}
+
+
+def register_model(**metadata):
+    """Decorator: register ``fn(classes, **kwargs) -> model`` under its own name.
+
+    Metadata keys: input_size, mean, std, crop_pct, num_classes, first_conv, classifier,
+    num_params, top1 (published ImageNet top-1 of the reference weights), top1_source, weights
+    (tag -> store.WeightFile).
+    """
+    def wrap(fn):
+        if fn.__name__ in _REGISTRY:
+            raise ValueError(f"model {fn.__name__!r} is registered twice")
+        _REGISTRY[fn.__name__] = ModelEntry(fn.__name__, fn, {**_DEFAULTS, **metadata})
+        return fn
+    return wrap
+
+
+def list_models(pattern: str | None = None) -> list:
+    """Registered names, sorted; ``pattern`` is a shell-style wildcard ('resnet50*')."""
+    names = sorted(_REGISTRY)
+    return [n for n in names if pattern is None or fnmatch.fnmatch(n, pattern)]
+
+
+def model_entry(name: str) -> ModelEntry:
+    entry = _REGISTRY.get(name)
+    if entry is None:
+        close = difflib.get_close_matches(name, _REGISTRY, n=5, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else \
+            "; see gluonkit.model_zoo.list_models()"
+        raise UnknownModelError(f"unknown model {name!r}{hint}")
+    return entry
+
+
+def get_model(name: str, classes: int | None = None, pretrained=False, device=None,
+              features_only: bool = False, out_indices=None, **kwargs):
+    """Build a zoo model ready to run: every parameter initialized, weights loaded on top.
+
+    ``pretrained``: False, True (the default weights), a tag of the entry's weights, or a path
+    to a ``.safetensors``/``.pth``/``.npz`` checkpoint (torchvision/timm names load directly).
+    With ``classes`` different from the checkpoint's, everything but the classifier loads.
+
+    Example::
+
+        net = get_model('resnet50_v1b', pretrained=True, classes=10)
+    """
+    entry = model_entry(name)
+    meta = entry.metadata
+    classes = meta["num_classes"] if classes is None else classes
+    device = device or gk.cpu()
+    model = entry.fn(classes=classes, **kwargs)
+    model.initialize(device=device)
+    if pretrained:
+        _load_pretrained(model, entry, pretrained, classes)
+    model.default_cfg = dict(meta, name=name, num_classes=classes)
+    if features_only:
+        from .base import FeatureExtractor
+        names = [n for n, _ in model.feature_stages()]
+        taps = None if out_indices is None else [names[i] for i in out_indices]
+        model = FeatureExtractor(model, taps)
+        model.default_cfg = dict(meta, name=name)
+    return model
+
+
+def _load_pretrained(model, entry, pretrained, classes):
+    from . import convert
+
+    path = _resolve_weights(entry, pretrained)
+    state = convert.load_checkpoint(path)
+    target = {n: tuple(p.shape) for n, p in model.collect_params().items()}
+    classifier = entry.metadata["classifier"]
+    head = [n for n in state if n.startswith(classifier + ".")]
+    mismatch = any(n in target and tuple(state[n].shape) != target[n] for n in head)
+    skip = rf"^{classifier}\." if mismatch or not head else None
+    model.load_state_dict(convert.to_gluonkit(state, target, skip=skip),
+                          allow_missing=skip is not None)
+
+
+def _resolve_weights(entry, pretrained) -> str:
+    if isinstance(pretrained, (str, os.PathLike)) and (os.sep in str(pretrained)
+                                                       or os.path.exists(pretrained)):
+        if not os.path.exists(pretrained):
+            raise FileNotFoundError(f"pretrained weights file not found: {pretrained}")
+        return str(pretrained)
+    weights = entry.metadata["weights"]
+    tag = "default" if pretrained is True else pretrained
+    if tag not in weights:
+        have = ", ".join(sorted(weights)) or "none"
+        raise ValueError(f"{entry.name} has no pretrained weights tagged {tag!r} (available: "
+                         f"{have}); pass pretrained='path/to/file' to load a local checkpoint")
+    from . import store
+    return str(store.fetch(weights[tag]))
