@@ -1,5 +1,5 @@
 """The model zoo: families register themselves on import; ``get_model`` builds them."""
-from . import lenet, resnest, resnet  # noqa: F401  (each registers its family)
+from . import googlenet, inception, lenet, resnest, resnet  # noqa: F401  (each registers its family)
 from .base import FeatureExtractor, ZooModel
 from .registry import get_model, list_models, model_entry, register_model
 
