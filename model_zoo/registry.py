@@ -34,7 +34,8 @@ _REGISTRY: dict = {}
 
 _DEFAULTS = {"input_size": (3, 224, 224), "mean": (0.485, 0.456, 0.406),
              "std": (0.229, 0.224, 0.225), "crop_pct": 0.875, "num_classes": 1000,
-             "first_conv": "conv1", "classifier": "fc", "weights": {}}
+             "first_conv": "conv1", "classifier": "fc", "weights": {}, "top1": None,
+             "top1_source": None}
 
 
 def register_model(**metadata):

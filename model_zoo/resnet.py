@@ -199,7 +199,8 @@ class ResNet(ZooModel):
             return width
         if stem == "cifar":
             self.conv1 = _conv(cin, width, 3, 1, 1)
-            self.bn1 = _bn(width)
+            if not self.preact:  # GluonCV's CIFAR v2: the first block pre-activates the conv
+                self.bn1 = _bn(width)
             return width
         if stem != "deep":
             raise ValueError(f"stem must be 'plain', 'deep' or 'cifar', got {stem!r}")
@@ -216,7 +217,7 @@ class ResNet(ZooModel):
             x = self.bn_data(x)
         x = self.conv1(x)
         if self.preact and self._stem_type == "cifar":
-            return x  # GluonCV's CIFAR v2: the first block pre-activates the stem conv
+            return x
         x = npx.relu(self.bn1(x))
         return x if self._stem_type == "cifar" else npx.max_pool2d(x, 3, 2, 1)
 
