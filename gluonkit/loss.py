@@ -22,6 +22,10 @@ class SoftmaxCrossEntropyLoss(Block):
         super().__init__()
         self._axis, self._sparse_label, self._smoothing = axis, sparse_label, label_smoothing
 
+    @property
+    def sparse_label(self) -> bool:
+        return self._sparse_label
+
     def forward(self, pred, label):
         label = _as_array(label, pred)
         if self._axis not in (-1, pred.ndim - 1):

@@ -9,31 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
-import numpy as np
-from safetensors.numpy import load_file, save_file
 from safetensors import safe_open
+from safetensors.numpy import load_file
 
-__all__ = ["save_checkpoint", "load_checkpoint", "atomic_save_safetensors"]
+from gluonkit.utils.io import atomic_save_safetensors
 
-
-def atomic_save_safetensors(path: str, arrays: dict, metadata: dict | None = None) -> None:
-    """Write arrays (made contiguous) to ``path`` through a temporary file and a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    # NOTE: safetensors writes wrong data for non-contiguous arrays without an error.
-    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=folder)
-    os.close(fd)
-    try:
-        save_file(arrays, tmp, metadata={k: str(v) for k, v in (metadata or {}).items()})
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+__all__ = ["save_checkpoint", "load_checkpoint"]
 
 
 def save_checkpoint(path: str, model_state: dict, optim_state: dict, meta: dict) -> None:

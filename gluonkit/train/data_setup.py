@@ -1,0 +1,96 @@
+"""Datasets and loaders for a Config: the named dataset with its presets, or synthetic images."""
+from __future__ import annotations
+
+import os
+
+import numpy as onp
+
+import gluonkit as gk
+from gluonkit import data as gdata
+
+__all__ = ["build_loaders", "to_device", "SyntheticDataset"]
+
+_CLASSES = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10, "cifar100": 100}
+_IDX = {"mnist": gdata.MNIST, "fashion_mnist": gdata.FashionMNIST}
+_PICKLED = {"cifar10": gdata.CIFAR10, "cifar100": gdata.CIFAR100}
+
+
+class SyntheticDataset(gdata.Dataset):
+    """Random uint8 images of a fixed shape with random labels, seeded: a dry run of a recipe."""
+
+    def __init__(self, size: int, shape: tuple, classes: int, seed: int = 0):
+        self._size, self._shape, self._classes, self._seed = size, shape, classes, seed
+
+    def __len__(self):
+        return self._size
+
+    def __getitem__(self, i):
+        rng = onp.random.default_rng([self._seed, i])
+        return (rng.integers(0, 256, self._shape, dtype=onp.uint8),
+                int(rng.integers(0, self._classes)))
+
+
+def _presets(cfg):
+    d = cfg.data
+    if d.dataset in ("mnist", "fashion_mnist"):
+        train = gdata.presets.mnist(train=d.augment)
+        return train, gdata.presets.mnist(train=False)
+    if d.dataset in ("cifar10", "cifar100"):
+        return (gdata.presets.cifar_train() if d.augment else gdata.presets.cifar_eval(),
+                gdata.presets.cifar_eval())
+    return (gdata.presets.imagenet_train(size=d.image_size) if d.augment
+            else gdata.presets.imagenet_eval(size=d.image_size, crop_ratio=d.crop_ratio),
+            gdata.presets.imagenet_eval(size=d.image_size, crop_ratio=d.crop_ratio))
+
+
+def _datasets(cfg, train: bool = True):
+    """(train set or None, validation set, number of classes)."""
+    d = cfg.data
+    if d.synthetic:
+        classes = cfg.model.classes
+        shape = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3),
+                 "cifar100": (32, 32, 3)}.get(d.dataset, (d.image_size + 32,) * 2 + (3,))
+        return (SyntheticDataset(d.synthetic_size, shape, classes, cfg.train.seed),
+                SyntheticDataset(max(d.synthetic_size // 4, 1), shape, classes,
+                                 cfg.train.seed + 1), classes)
+    root = None if d.root is None else os.path.expanduser(d.root)
+    if d.dataset in _IDX:
+        cls = _IDX[d.dataset]
+        make = lambda split: cls(root, train=split, download=d.download)  # noqa: E731
+    elif d.dataset in _PICKLED:
+        cls = _PICKLED[d.dataset]
+        make = lambda split: cls(root, train=split, download=d.download)  # noqa: E731
+    else:
+        if root is None:
+            raise ValueError(f"data.root must point at the {d.dataset} folder (train/ and val/ "
+                             "sub-folders of class folders), or set data.synthetic: true")
+        make = lambda split: gdata.ImageFolderDataset(  # noqa: E731
+            os.path.join(root, "train" if split else "val"))
+    val = make(False)
+    classes = _CLASSES.get(d.dataset) or len(val.classes)
+    return (make(True) if train else None), val, classes
+
+
+def build_loaders(cfg, train: bool = True):
+    """(train_loader, val_loader, classes) for the config's data and train sections; with
+    ``train=False`` only the validation split is read (the first item is None)."""
+    train_ds, val_ds, classes = _datasets(cfg, train)
+    train_tf, eval_tf = _presets(cfg)
+    d, t = cfg.data, cfg.train
+    val = gdata.DataLoader(val_ds.transform_first(eval_tf), batch_size=cfg.eval.batch_size,
+                           shuffle=False, last_batch="keep", num_workers=d.num_workers,
+                           seed=t.seed)
+    if not train:
+        return None, val, classes
+    train_loader = gdata.DataLoader(train_ds.transform_first(train_tf), batch_size=t.batch_size,
+                                    shuffle=True, last_batch="discard",
+                                    num_workers=d.num_workers, seed=t.seed)
+    return train_loader, val, classes
+
+
+def to_device(batch, device, dtype: str | None = None):
+    """A NumPy batch as a gluonkit array on ``device`` (floats cast to ``dtype`` if given)."""
+    arr = onp.asarray(batch)
+    if dtype is not None and arr.dtype.kind == "f":
+        arr = arr.astype(dtype, copy=False)
+    return gk.np.array(arr, device=device, copy=False)

@@ -1,0 +1,244 @@
+"""The training loop behind ``scripts/train.py``: one function, ``fit(cfg)``.
+
+It wires a Config into a model, data, optimizer and schedule, then runs epochs with progress
+bars, JSON-lines logging, atomic checkpoints (last and best), resume, and a curve plot.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+
+import numpy as onp
+from tqdm import tqdm
+
+import gluonkit as gk
+from gluonkit import autograd, metric
+from gluonkit.loss import DistillationLoss, SoftmaxCrossEntropyLoss
+from gluonkit.optim import Trainer
+
+from . import tricks
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import Config, config_to_dict
+from .data_setup import build_loaders, to_device
+from .plot import plot_curves
+
+__all__ = ["fit", "evaluate", "evaluate_checkpoint", "NonFiniteLossError", "parse_device",
+           "build_model"]
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+def parse_device(name: str):
+    """'cpu', 'gpu' or 'gpu:1' -> a gluonkit Device."""
+    if name == "cpu":
+        return gk.cpu()
+    if name.startswith("gpu"):
+        return gk.gpu(int(name.split(":")[1]) if ":" in name else 0)
+    raise ValueError(f"train.device must be 'cpu', 'gpu' or 'gpu:N', got {name!r}")
+
+
+def build_model(cfg: Config, classes: int, device):
+    """The zoo model named in the config, with zero-gamma when the family supports it."""
+    from gluonkit.model_zoo import get_model
+
+    kwargs = dict(cfg.model.kwargs)
+    if cfg.tricks.last_gamma:
+        kwargs["last_gamma"] = True
+    return get_model(cfg.model.name, classes=classes, pretrained=cfg.model.pretrained,
+                     device=device, **kwargs)
+
+
+def _optimizer(cfg: Config, lr: float, scheduler, dtype: str):
+    o = cfg.optim
+    params = {"learning_rate": lr, "wd": o.wd, "lr_scheduler": scheduler,
+              "multi_precision": dtype == "float16"}
+    if o.clip_gradient is not None:
+        params["clip_gradient"] = o.clip_gradient
+    if o.name in ("sgd", "nag"):
+        params["momentum"] = o.momentum
+    return o.name, params
+
+
+def evaluate(net, loader, device, loss_fn=None, max_steps=None) -> dict:
+    """Loss, top-1 and top-5 (fractions) of ``net`` on a loader, in predict mode."""
+    top1, top5 = metric.Accuracy(), metric.TopKAccuracy(5)
+    losses = metric.Loss()
+    loss_fn = loss_fn or SoftmaxCrossEntropyLoss()
+    with autograd.predict_mode():
+        for i, (x, y) in enumerate(loader):
+            if max_steps is not None and i >= max_steps:
+                break
+            x, y = to_device(x, device), to_device(y, device)
+            out = net(x)
+            losses.update(None, loss_fn(out, y))
+            top1.update(y, out)
+            top5.update(y, out)
+    return {"val_loss": losses.get()[1], "val_top1": top1.get()[1], "val_top5": top5.get()[1]}
+
+
+def evaluate_checkpoint(cfg: Config, checkpoint: str | None = None, pretrained=False) -> dict:
+    """Evaluate the config's model with a training checkpoint or pretrained weights."""
+    device = parse_device(cfg.train.device)
+    _, val_loader, classes = build_loaders(cfg, train=False)
+    if checkpoint:
+        cfg.model.pretrained = False
+        net = build_model(cfg, classes, device)
+        model_state, _, _ = load_checkpoint(checkpoint)
+        net.load_state_dict(model_state)
+    else:
+        cfg.model.pretrained = pretrained
+        net = build_model(cfg, classes, device)
+    result = evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps)
+    result["images"] = len(val_loader.dataset)
+    return result
+
+
+def _teacher(cfg: Config, classes: int, device):
+    if not cfg.tricks.teacher:
+        return None
+    from gluonkit.model_zoo import get_model
+    return get_model(cfg.tricks.teacher, classes=classes, pretrained=cfg.tricks.teacher_pretrained,
+                     device=device)
+
+
+def fit(cfg: Config, resume: bool = False, log=print) -> dict:
+    """Train per the config; returns the last epoch's log record."""
+    t = cfg.train
+    gk.random.seed(t.seed)
+    device = parse_device(t.device)
+    if t.dtype == "float16" and device.kind != "gpu":
+        raise ValueError("train.dtype float16 needs a GPU (train.device: gpu); use float32 on CPU")
+    train_loader, val_loader, classes = build_loaders(cfg)
+    net = build_model(cfg, classes, device)
+    if t.dtype == "float16":
+        net.cast("float16")
+    if cfg.optim.no_bias_decay:
+        tricks.apply_no_bias_decay(net)
+    iters = len(train_loader)
+    if t.max_steps_per_epoch:
+        iters = min(iters, t.max_steps_per_epoch)
+    lr = tricks.scale_lr(cfg.optim.lr_per_256, t.batch_size)
+    scheduler = tricks.build_lr_scheduler(cfg.schedule, lr, iters, t.epochs)
+    trainer = Trainer(net.collect_params(), *_optimizer(cfg, lr, scheduler, t.dtype))
+    soft = cfg.tricks.mixup_alpha > 0 or cfg.tricks.cutmix_alpha > 0
+    loss_fn = SoftmaxCrossEntropyLoss(sparse_label=not soft,
+                                      label_smoothing=cfg.loss.label_smoothing)
+    teacher = _teacher(cfg, classes, device)
+    distill = (DistillationLoss(temperature=cfg.tricks.temperature,
+                                hard_weight=cfg.tricks.hard_weight) if teacher else None)
+    log(f"gluonkit: {cfg.model.name} on {cfg.data.dataset}, {iters} iterations/epoch, "
+        f"batch {t.batch_size}, lr {lr:.4g} (lr_per_256 {cfg.optim.lr_per_256} x "
+        f"{t.batch_size}/256), device {device}")
+    os.makedirs(t.output_dir, exist_ok=True)
+    last_path = os.path.join(t.output_dir, "last.safetensors")
+    best_path = os.path.join(t.output_dir, "best.safetensors")
+    log_path = os.path.join(t.output_dir, "log.jsonl")
+    start_epoch, best, records = 0, -1.0, []
+    if resume:
+        start_epoch, best, records = _resume(last_path, net, trainer, log_path)
+        log(f"resumed from {last_path} at epoch {start_epoch}")
+    elif os.path.exists(log_path):
+        os.remove(log_path)
+    resolved = config_to_dict(cfg)
+    record = records[-1] if records else {}
+    for epoch in range(start_epoch, t.epochs):
+        mix = tricks.mixup_enabled(cfg.tricks.mixup_alpha or cfg.tricks.cutmix_alpha, epoch,
+                                   t.epochs, cfg.tricks.mixup_off_epochs)
+        stats = _train_epoch(net, trainer, train_loader, loss_fn, cfg, device, epoch, iters, mix,
+                             classes, teacher, distill)
+        record = {"epoch": epoch + 1, **stats, "lr": trainer.learning_rate}
+        if (epoch + 1) % cfg.eval.every_epochs == 0 or epoch + 1 == t.epochs:
+            record.update(evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps))
+        records.append(record)
+        with open(log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        log(json.dumps(record))
+        top1 = record.get("val_top1", -1.0)
+        meta = {"epoch": epoch + 1, "step": (epoch + 1) * iters, "seed": t.seed,
+                "best_top1": max(best, top1), "config": resolved, "rng": gk.random.get_state(),
+                "trainer": trainer.state_meta()}
+        save_checkpoint(last_path, net.state_dict(), trainer.state_arrays(), meta)
+        if top1 > best:
+            best = top1
+            save_checkpoint(best_path, net.state_dict(), {}, meta)
+    plot_curves(records, os.path.join(t.output_dir, "curves.png"))
+    return record
+
+
+def _resume(path, net, trainer, log_path):
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"--resume: no checkpoint at {path}; train once without --resume")
+    model_state, optim_state, meta = load_checkpoint(path)
+    net.load_state_dict(model_state)
+    trainer.load_state_arrays(optim_state, meta["trainer"])
+    gk.random.set_state(meta["rng"])
+    records = []
+    if os.path.exists(log_path):
+        with open(log_path) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        records = [r for r in records if r["epoch"] <= meta["epoch"]]
+        with open(log_path, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in records)
+    return meta["epoch"], meta["best_top1"], records
+
+
+def _train_epoch(net, trainer, loader, loss_fn, cfg, device, epoch, iters, mix, classes,
+                 teacher, distill) -> dict:
+    from gluonkit.data import cutmix, mixup
+
+    t = cfg.train
+    # Seeded from (seed, epoch) so that a resumed run repeats an uninterrupted one exactly.
+    gk.random.seed(t.seed * 1000003 + epoch)
+    mix_rng = onp.random.default_rng([t.seed, epoch, 1])
+    loader.set_epoch(epoch)
+    loss_sum, correct, seen = 0.0, 0, 0
+    wait, tick = 0.0, time.perf_counter()
+    start = tick
+    bar = tqdm(total=iters, desc=f"epoch {epoch + 1}/{t.epochs}", disable=not t.progress,
+               leave=False)
+    for step, (x, y) in enumerate(loader):
+        if step >= iters:
+            break
+        wait += time.perf_counter() - tick
+        hard = y
+        target = y
+        if mix:
+            fn = cutmix if cfg.tricks.cutmix_alpha > 0 else mixup
+            alpha = cfg.tricks.cutmix_alpha or cfg.tricks.mixup_alpha
+            x, target = fn(x, y, classes, alpha, rng=mix_rng)
+        elif not loss_fn.sparse_label:
+            target = onp.eye(classes, dtype="float32")[y]
+        x, target = to_device(x, device, t.dtype), to_device(target, device)
+        with autograd.record():
+            out = net(x)
+            loss = loss_fn(out, target)
+            if teacher is not None:
+                with autograd.pause():
+                    soft = teacher(x)
+                loss = distill(out, to_device(hard, device), soft)
+        loss.backward()
+        value = float(loss.mean().item())
+        if not math.isfinite(value):
+            raise NonFiniteLossError(
+                f"loss is {value} at epoch {epoch + 1}, step {step} (lr {trainer.learning_rate:.4g});"
+                " lower optim.lr_per_256, add warmup (schedule.warmup_epochs) or check the data. "
+                "The last good checkpoint is kept in " + t.output_dir)
+        trainer.step(x.shape[0])
+        n = x.shape[0]
+        loss_sum += value * n
+        correct += int((out.argmax(axis=1).asnumpy() == onp.asarray(hard)).sum())
+        seen += n
+        elapsed = time.perf_counter() - start
+        bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
+                        img_s=f"{seen / max(elapsed, 1e-9):.0f}")
+        bar.update(1)
+        tick = time.perf_counter()
+    bar.close()
+    elapsed = time.perf_counter() - start
+    return {"train_loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1),
+            "images_per_s": seen / max(elapsed, 1e-9), "data_wait": wait / max(elapsed, 1e-9),
+            "time_s": elapsed}
