@@ -1,0 +1,295 @@
+"""The pretrained-weight store: download, verify, cache, carry offline.
+
+Files live in ``$GLUONKIT_HOME/models`` (default ``~/.gluonkit/models``). A fetch tries the mirrors
+in ``$GLUONKIT_REPO_URL`` (comma or space separated base URLs, in order), then the entry's own
+URLs; it resumes a ``.part`` file with HTTP Range, retries with backoff, checks the SHA-256 before
+an atomic rename, and holds a file lock so parallel processes download once.
+``GLUONKIT_OFFLINE=1`` never touches the network. A cached file is re-hashed the first time it is
+used in a process. ``pack``/``unpack`` carry a cache to a machine without internet.
+"""
+from __future__ import annotations
+
+import fcntl
+import fnmatch
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+__all__ = ["WeightFile", "StoreError", "DownloadError", "fetch", "models_dir", "list_cached",
+           "verify", "purge", "pack", "unpack", "sha256_of"]
+
+BUNDLED = Path(__file__).parent / "weights"
+MANIFEST = "manifest.json"
+
+
+class StoreError(RuntimeError):
+    """A weight file is missing, corrupt, or cannot be placed in the cache."""
+
+
+class DownloadError(StoreError):
+    """No URL gave the file with the expected hash; the message lists every attempt."""
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """One weight file of a registry entry.
+
+    ``sha256`` is the full hex digest; a shorter value is a digest prefix (torchvision publishes
+    only the first 8 hex digits in its file names) and the full digest seen at the first
+    download is recorded and enforced from then on. ``bundled`` names a file shipped inside the
+    package (``model_zoo/weights``), which resolves offline.
+    """
+
+    filename: str
+    sha256: str
+    urls: tuple = ()
+    tag: str = "default"
+    format: str = "safetensors"
+    bundled: bool = False
+    metadata: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+_verified: set = set()
+
+
+def models_dir() -> Path:
+    home = os.environ.get("GLUONKIT_HOME", os.path.join(os.path.expanduser("~"), ".gluonkit"))
+    path = Path(home) / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sha256_of(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _matches(found: str, expected: str) -> bool:
+    return found.startswith(expected.lower())
+
+
+def _manifest() -> dict:
+    path = models_dir() / MANIFEST
+    if not path.exists():
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_manifest(manifest: dict) -> None:
+    folder = models_dir()
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".manifest-")
+    with os.fdopen(fd, "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    os.replace(tmp, folder / MANIFEST)
+
+
+def _expected(wf: WeightFile) -> str:
+    """The full digest recorded at the first download, else the entry's (maybe a prefix)."""
+    recorded = _manifest().get(wf.filename)
+    return recorded if recorded and _matches(recorded, wf.sha256) else wf.sha256
+
+
+def _check_cached(path: Path, expected: str) -> None:
+    if str(path) in _verified:
+        return
+    found = sha256_of(path)
+    if not _matches(found, expected):
+        raise StoreError(f"cached file {path} is corrupt: SHA-256 {found}, expected {expected}. "
+                         f"Delete it (gluonkit.model_zoo.store.purge({path.name!r})) and fetch "
+                         "again")
+    _verified.add(str(path))
+
+
+def _mirrors() -> list:
+    raw = os.environ.get("GLUONKIT_REPO_URL", "")
+    return [u.rstrip("/") for u in raw.replace(",", " ").split() if u]
+
+
+def fetch(wf: WeightFile, progress: bool = True, retries: int = 3, timeout: float = 30.0,
+          backoff: float | None = None) -> Path:
+    """The local path of ``wf``, downloading and verifying it first if needed."""
+    if wf.bundled:
+        path = BUNDLED / wf.filename
+        if not path.exists():
+            raise StoreError(f"bundled weight file {path} is missing from the installation")
+        _check_cached(path, wf.sha256)
+        return path
+    folder = models_dir()
+    path = folder / wf.filename
+    if path.exists():
+        _check_cached(path, _expected(wf))
+        return path
+    urls = [f"{m}/{wf.filename}" for m in _mirrors()] + list(wf.urls)
+    if os.environ.get("GLUONKIT_OFFLINE") == "1":
+        raise StoreError(f"GLUONKIT_OFFLINE=1 and {wf.filename} is not cached: put the file at "
+                         f"{path} (from {', '.join(urls) or 'a gluonkit cache pack'}), or unpack "
+                         "a cache made with `scripts/zoo.py pack` on a connected machine")
+    if not urls:
+        raise StoreError(f"{wf.filename} has no download URL; set GLUONKIT_REPO_URL to a mirror")
+    backoff = float(os.environ.get("GLUONKIT_RETRY_BACKOFF", 1.0)) if backoff is None else backoff
+    with open(str(path) + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process downloads; the others wait, then reuse
+        if path.exists():
+            _check_cached(path, _expected(wf))
+            return path
+        errors = []
+        for url in urls:
+            try:
+                digest = _download(url, path, wf.sha256, progress, retries, timeout, backoff)
+            except DownloadError as e:
+                errors.append(str(e))
+                continue
+            manifest = _manifest()
+            manifest[wf.filename] = digest
+            _write_manifest(manifest)
+            _verified.add(str(path))
+            return path
+    raise DownloadError(f"could not fetch {wf.filename}:\n  " + "\n  ".join(errors))
+
+
+def _download(url, path: Path, expected, progress, retries, timeout, backoff) -> str:
+    """Download url into path via path.part (resumed with Range); returns the full digest."""
+    part = Path(str(path) + ".part")
+    last = None
+    for attempt in range(retries):
+        if attempt:
+            time.sleep(backoff * 2 ** (attempt - 1))
+        offset = part.stat().st_size if part.exists() else 0
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                        timeout=timeout) as r:
+                if offset and r.status != 206:  # server ignored Range: start over
+                    offset = 0
+                length = r.headers.get("Content-Length")
+                total = offset + int(length) if length else None
+                with open(part, "ab" if offset else "wb") as out, \
+                        tqdm(total=total, initial=offset, unit="B", unit_scale=True,
+                             desc=path.name, disable=not progress) as bar:
+                    for chunk in iter(lambda: r.read(1 << 16), b""):
+                        out.write(chunk)
+                        bar.update(len(chunk))
+                if total is not None and part.stat().st_size < total:
+                    raise http.client.IncompleteRead(b"", total - part.stat().st_size)
+            break
+        except urllib.error.HTTPError as e:
+            if e.code == 416:  # nothing left to send: the .part is complete or wrong
+                break
+            last = f"{url}: HTTP {e.code}"
+            if 400 <= e.code < 500:
+                raise DownloadError(last) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+            last = f"{url}: {e!r}"
+    else:
+        raise DownloadError(f"{last} (gave up after {retries} tries; the partial file "
+                            f"{part} is kept for a later resume)")
+    found = sha256_of(part)
+    if not _matches(found, expected):
+        part.unlink()
+        raise DownloadError(f"{url}: SHA-256 mismatch, expected {expected}, received {found} "
+                            "(the download was discarded)")
+    os.replace(part, path)
+    return found
+
+
+def list_cached() -> list:
+    """[{'filename', 'size', 'sha256'}] of the cache (sha256 as recorded at download)."""
+    manifest = _manifest()
+    out = []
+    for path in sorted(models_dir().iterdir()):
+        if path.is_file() and path.name != MANIFEST and not path.name.endswith((".lock", ".part")) \
+                and not path.name.startswith("."):
+            out.append({"filename": path.name, "size": path.stat().st_size,
+                        "sha256": manifest.get(path.name)})
+    return out
+
+
+def verify(names=None) -> dict:
+    """Re-hash cached files against the manifest; {filename: True/False}."""
+    manifest = _manifest()
+    result = {}
+    for item in list_cached():
+        name = item["filename"]
+        if names is not None and name not in names:
+            continue
+        result[name] = manifest.get(name) == sha256_of(models_dir() / name)
+    return result
+
+
+def purge(pattern: str | None = None) -> list:
+    """Delete cached files (all, or those matching a shell pattern); returns their names."""
+    manifest = _manifest()
+    removed = []
+    for path in list(models_dir().iterdir()):
+        if path.name == MANIFEST or not path.is_file():
+            continue
+        if pattern is None or fnmatch.fnmatch(path.name, pattern):
+            path.unlink()
+            manifest.pop(path.name, None)
+            _verified.discard(str(path))
+            if not path.name.endswith((".lock", ".part")):
+                removed.append(path.name)
+    _write_manifest(manifest)
+    return sorted(removed)
+
+
+def pack(path) -> Path:
+    """Write the cache (files and manifest) to a tar file for a machine without internet."""
+    path = Path(path)
+    with tarfile.open(path, "w") as tar:
+        for item in list_cached():
+            tar.add(models_dir() / item["filename"], arcname=item["filename"])
+        manifest = models_dir() / MANIFEST
+        if manifest.exists():
+            tar.add(manifest, arcname=MANIFEST)
+    return path
+
+
+def unpack(path) -> list:
+    """Add the files of a ``pack`` tar to the cache, each checked against the packed hashes.
+
+    Only plain files with plain names are read (no path traversal); a file whose hash does not
+    match is refused and never replaces a good cached file.
+    """
+    folder = models_dir()
+    added = []
+    with tarfile.open(path) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        if MANIFEST not in members:
+            raise StoreError(f"{path} has no {MANIFEST}; make packs with store.pack()")
+        packed = json.load(tar.extractfile(members[MANIFEST]))
+        manifest = _manifest()
+        for name, member in members.items():
+            if name == MANIFEST:
+                continue
+            if not member.isfile() or os.path.basename(name) != name or name.startswith("."):
+                raise StoreError(f"{path}: refusing member {name!r} (not a plain file name)")
+            expected = packed.get(name)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".unpack-")
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(tar.extractfile(member), out)
+            found = sha256_of(tmp)
+            if expected is None or found != expected:
+                os.remove(tmp)
+                raise StoreError(f"{path}: {name} has SHA-256 {found}, the pack says {expected}; "
+                                 "nothing was replaced")
+            os.replace(tmp, folder / name)
+            manifest[name] = found
+            added.append(name)
+        _write_manifest(manifest)
+    return sorted(added)

@@ -1,0 +1,184 @@
+"""The weight store against an HTTP server the test starts on 127.0.0.1."""
+import hashlib
+import http.server
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+
+import pytest
+
+from gluonkit.model_zoo import store
+
+PAYLOAD = os.urandom(300_000)
+SHA = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+class Server:
+    """Serves PAYLOAD at /good/w.bin with Range support; can cut the first transfer short."""
+
+    def __init__(self, cut_first=False, delay=0.0):
+        self.requests, self.ranges, self.full = [], [], 0
+        self.cut_first, self.delay = cut_first, delay
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                outer.requests.append(self.path)
+                if not self.path.startswith("/good/"):
+                    self.send_error(404)
+                    return
+                start = 0
+                rng = self.headers.get("Range")
+                if rng:
+                    outer.ranges.append(rng)
+                    start = int(rng.split("=")[1].split("-")[0])
+                    self.send_response(206)
+                    self.send_header("Content-Range",
+                                     f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
+                else:
+                    outer.full += 1
+                    self.send_response(200)
+                body = PAYLOAD[start:]
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if outer.cut_first:
+                    outer.cut_first = False
+                    self.wfile.write(body[:len(body) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    return
+                for i in range(0, len(body), 65536):
+                    self.wfile.write(body[i:i + 65536])
+                    time.sleep(outer.delay)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLUONKIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GLUONKIT_RETRY_BACKOFF", "0")
+    monkeypatch.delenv("GLUONKIT_REPO_URL", raising=False)
+    monkeypatch.delenv("GLUONKIT_OFFLINE", raising=False)
+    store._verified.clear()
+    return tmp_path / "home" / "models"
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.close()
+
+
+def weight(server, sha=SHA):
+    return store.WeightFile("w.bin", sha, urls=(f"{server.url}/good/w.bin",))
+
+
+def test_download_verify_and_cache(home, server):
+    path = store.fetch(weight(server), progress=False)
+    assert path == home / "w.bin" and path.read_bytes() == PAYLOAD
+    assert store.fetch(weight(server), progress=False) == path
+    assert server.full == 1
+    assert store.list_cached() == [{"filename": "w.bin", "size": len(PAYLOAD), "sha256": SHA}]
+    assert store.verify() == {"w.bin": True}
+
+
+def test_resume_after_connection_cut(home):
+    s = Server(cut_first=True)
+    try:
+        path = store.fetch(weight(s), progress=False)
+    finally:
+        s.close()
+    assert path.read_bytes() == PAYLOAD
+    assert s.ranges and s.ranges[0] == f"bytes={len(PAYLOAD) // 2}-"
+
+
+def test_hash_mismatch_names_url_and_both_hashes(home, server):
+    with pytest.raises(store.DownloadError) as err:
+        store.fetch(weight(server, sha="0" * 64), progress=False)
+    text = str(err.value)
+    assert f"{server.url}/good/w.bin" in text and "0" * 64 in text and SHA in text
+    assert not (home / "w.bin").exists() and not (home / "w.bin.part").exists()
+
+
+def test_mirrors_are_tried_in_order_then_upstream(home, server, monkeypatch):
+    monkeypatch.setenv("GLUONKIT_REPO_URL", f"{server.url}/missing, {server.url}/good")
+    wf = store.WeightFile("w.bin", SHA, urls=(f"{server.url}/never",))
+    assert store.fetch(wf, progress=False).read_bytes() == PAYLOAD
+    assert server.requests == ["/missing/w.bin", "/good/w.bin"]
+
+
+def test_offline_mode_never_touches_the_network(home, server, monkeypatch):
+    monkeypatch.setenv("GLUONKIT_OFFLINE", "1")
+    with pytest.raises(store.StoreError, match=r"GLUONKIT_OFFLINE=1.*put the file at .*w\.bin"):
+        store.fetch(weight(server), progress=False)
+    assert server.requests == []
+
+
+def test_corrupt_cache_is_detected_on_first_use(home, server):
+    path = store.fetch(weight(server), progress=False)
+    path.write_bytes(b"garbage")
+    store._verified.clear()  # a new process
+    with pytest.raises(store.StoreError, match="corrupt"):
+        store.fetch(weight(server), progress=False)
+
+
+def test_two_processes_download_once(home, tmp_path):
+    slow = Server(delay=0.02)
+    code = ("import sys; from gluonkit.model_zoo import store; "
+            f"wf = store.WeightFile('w.bin', {SHA!r}, urls=({slow.url + '/good/w.bin'!r},)); "
+            "print(store.fetch(wf, progress=False))")
+    env = dict(os.environ)
+    try:
+        procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    finally:
+        slow.close()
+    assert all(p.returncode == 0 for p in procs)
+    assert outs[0] == outs[1] == str(home / "w.bin")
+    assert slow.full == 1
+
+
+def test_pack_unpack_round_trip(home, server, tmp_path):
+    store.fetch(weight(server), progress=False)
+    pack = store.pack(tmp_path / "cache.tar")
+    assert store.purge() == ["w.bin"] and store.list_cached() == []
+    assert store.unpack(pack) == ["w.bin"]
+    assert store.verify() == {"w.bin": True}
+
+
+def _tar(path, members):
+    with tarfile.open(path, "w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_unpack_refuses_tampered_and_traversing_members(home, tmp_path):
+    bad = tmp_path / "bad.tar"
+    _tar(bad, {"manifest.json": json.dumps({"w.bin": SHA}).encode(), "w.bin": b"tampered"})
+    with pytest.raises(store.StoreError, match="nothing was replaced"):
+        store.unpack(bad)
+    assert not (home / "w.bin").exists()
+    evil = tmp_path / "evil.tar"
+    _tar(evil, {"manifest.json": b"{}", "../escape.bin": b"x"})
+    with pytest.raises(store.StoreError, match="refusing member"):
+        store.unpack(evil)
+    assert not (home.parent / "escape.bin").exists()
