@@ -36,6 +36,9 @@ def load_checkpoint(path) -> dict:
     if path.endswith(".safetensors"):
         from safetensors.numpy import load_file
         state = load_file(path)
+        if state and all(k.startswith(("model.", "optim.")) for k in state):
+            # a gluonkit training checkpoint: keep the model's arrays
+            state = {k[len("model."):]: v for k, v in state.items() if k.startswith("model.")}
     elif path.endswith((".pth", ".pt", ".bin", ".ckpt")):
         state = _unwrap(load_pth(path))
     elif path.endswith(".npz"):

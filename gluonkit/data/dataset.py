@@ -1,7 +1,7 @@
 """Dataset bases: random access ``(image, label)`` pairs, composable with ``transform_first``."""
 from __future__ import annotations
 
-__all__ = ["Dataset", "SimpleDataset", "ArrayDataset"]
+__all__ = ["Dataset", "SimpleDataset", "ArrayDataset", "Subset", "split_dataset"]
 
 
 class Dataset:
@@ -78,3 +78,40 @@ class ArrayDataset(Dataset):
 
     def __getitem__(self, idx):
         return tuple(a[idx] for a in self._arrays)
+
+
+class Subset(Dataset):
+    """The samples of ``base`` at ``indices``; other attributes (``classes``) pass through."""
+
+    def __init__(self, base: Dataset, indices):
+        self._base, self.indices = base, list(indices)
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, idx):
+        return self._base[self.indices[idx]]
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._base, name)
+
+
+def split_dataset(dataset: Dataset, val_fraction: float, seed: int = 0):
+    """(train, val) subsets; stratified by label when the dataset lists ``items`` of
+    (path, label), so each class keeps the same share in both."""
+    import numpy as onp
+
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    rng = onp.random.default_rng(seed)
+    labels = [label for _, label in dataset.items] if hasattr(dataset, "items") \
+        else [0] * len(dataset)
+    train, val = [], []
+    for label in sorted(set(labels)):
+        idx = rng.permutation([i for i, lab in enumerate(labels) if lab == label])
+        n_val = max(1, int(round(len(idx) * val_fraction))) if len(idx) > 1 else 0
+        val.extend(idx[:n_val].tolist())
+        train.extend(idx[n_val:].tolist())
+    return Subset(dataset, sorted(train)), Subset(dataset, sorted(val))

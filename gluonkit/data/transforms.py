@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - exercised only where OpenCV is absent
     cv2 = None
 
 __all__ = ["Compose", "Resize", "CenterCrop", "RandomResizedCrop", "RandomFlipLeftRight",
-           "RandomColorJitter", "RandomLighting", "RandomCrop", "ToTensor", "Normalize",
+           "RandomColorJitter", "RandomLighting", "RandomCrop", "Grayscale", "ToTensor", "Normalize",
            "IMAGENET_EIGVAL", "IMAGENET_EIGVEC"]
 
 # AlexNet's PCA of ImageNet RGB pixels (Krizhevsky et al. 2012), as used by GluonCV and fb.resnet.
@@ -191,6 +191,18 @@ class RandomCrop(_Random):
         y0 = int(rng.integers(0, h - ch + 1))
         x0 = int(rng.integers(0, w - cw + 1))
         return img[y0:y0 + ch, x0:x0 + cw]
+
+
+class Grayscale:
+    """RGB HWC uint8 -> HxWx1 luminance (ITU-R 601 weights, as OpenCV and Pillow use)."""
+
+    def __call__(self, img):
+        if img.ndim == 3 and img.shape[2] == 1:
+            return img
+        if cv2 is not None:
+            return cv2.cvtColor(onp.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)[:, :, None]
+        gray = img.astype(onp.float32) @ onp.array([0.299, 0.587, 0.114], onp.float32)
+        return onp.clip(onp.round(gray), 0, 255).astype(onp.uint8)[:, :, None]
 
 
 class ToTensor:

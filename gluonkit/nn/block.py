@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import numpy as onp
 
-from .parameter import Parameter
+from .parameter import Parameter, shapes_compatible
 
 __all__ = ["Block", "HybridBlock", "ParameterDict", "StateDictError"]
 
@@ -67,10 +67,11 @@ class Block:
         return block
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
-
-    def forward(self, *args):
-        raise NotImplementedError(f"{type(self).__name__} must define forward")
+        forward = getattr(self, "forward", None)
+        if forward is None:
+            raise TypeError(f"{type(self).__name__} is a Block without a forward method; "
+                            "define forward(self, x) in the subclass")
+        return forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ traversal
     def named_children(self):
@@ -116,8 +117,11 @@ class Block:
         return self
 
     # ------------------------------------------------------------------ state
-    def initialize(self, init=None, device=None, force_reinit: bool = False, verbose=False):
-        """Initialize every parameter (a parameter's own init wins over ``init``)."""
+    def initialize(self, init=None, device=None, force_reinit: bool = False) -> "Block":
+        """Initialize every parameter (a parameter's own init wins over ``init``).
+
+        Parameters with a 0 in their shape are filled at the first forward.
+        """
         self.collect_params().initialize(init, device, force_reinit)
         return self
 
@@ -142,14 +146,16 @@ class Block:
 
     def load_state_dict(self, state: dict, strict: bool = True,
                         allow_missing: bool = False, ignore_extra: bool = False) -> None:
-        """Copy arrays into the parameters; mismatches fail with one error naming all of them."""
+        """Copy arrays into the parameters; mismatches fail with one error naming all of them.
+
+        ``strict=False`` is PyTorch's spelling of ``allow_missing=ignore_extra=True``.
+        """
         params = self.collect_params()
         missing = [n for n in params if n not in state]
         extra = [n for n in state if n not in params]
-        wrong = [f"{n}: checkpoint {tuple(onp.shape(state[n]))} vs model {params[n].shape}"
+        wrong = [f"{n}: file {tuple(onp.shape(state[n]))} vs model {params[n].shape}"
                  for n in params if n in state and params[n].shape is not None
-                 and all(d > 0 for d in params[n].shape)
-                 and tuple(onp.shape(state[n])) != tuple(params[n].shape)]
+                 and not shapes_compatible(params[n].shape, onp.shape(state[n]))]
         problems = []
         if missing and strict and not allow_missing:
             problems.append("missing: " + ", ".join(missing))
@@ -158,11 +164,11 @@ class Block:
         if wrong:
             problems.append("wrong shape: " + "; ".join(wrong))
         if problems:
-            raise StateDictError("cannot load parameters into " + type(self).__name__ + ":\n  "
+            raise StateDictError(f"cannot load parameters into {type(self).__name__}:\n  "
                                  + "\n  ".join(problems))
         for name, p in params.items():
             if name in state:
-                p.set_data(onp.asarray(state[name]))
+                p.set_data(state[name])
 
     def save_parameters(self, path: str) -> None:
         """Write every parameter and buffer to a ``.safetensors`` file (atomically)."""

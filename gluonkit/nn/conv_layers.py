@@ -34,6 +34,9 @@ class Conv2D(HybridBlock):
         self._channels, self._groups, self._in_channels = channels, groups, in_channels
         self._kernel = _pair(kernel_size, "kernel_size")
         self._strides = _pair(strides, "strides")
+        if 0 in self._kernel or 0 in self._strides:
+            raise ValueError(f"Conv2D: kernel_size {self._kernel} and strides {self._strides} "
+                             "must be positive")
         self._padding = _pair(padding, "padding")
         self._dilation = _pair(dilation, "dilation")
         self.weight = Parameter((channels, in_channels // groups) + self._kernel, dtype,
@@ -74,11 +77,16 @@ class _Pool(HybridBlock):
         super().__init__()
         self._kernel = _pair(pool_size, "pool_size")
         self._strides = self._kernel if strides is None else _pair(strides, "strides")
+        if 0 in self._kernel or 0 in self._strides:
+            raise ValueError(f"pool_size {self._kernel} and strides {self._strides} must be "
+                             "positive")
         self._padding = _pair(padding, "padding")
         self._ceil = ceil_mode
 
     def extra_repr(self):
-        s = f"pool_size={self._kernel}, strides={self._strides}"
+        s = f"pool_size={self._kernel}"
+        if self._strides != self._kernel:
+            s += f", strides={self._strides}"
         if self._padding != (0, 0):
             s += f", padding={self._padding}"
         if self._ceil:
@@ -87,6 +95,8 @@ class _Pool(HybridBlock):
 
 
 class MaxPool2D(_Pool):
+    """Max over ``pool_size`` windows; ``strides`` default to ``pool_size`` (Gluon)."""
+
     def forward(self, x):
         return npx.max_pool2d(x, self._kernel, self._strides, self._padding, self._ceil)
 
@@ -114,5 +124,7 @@ class GlobalAvgPool2D(HybridBlock):
 
 
 class GlobalMaxPool2D(HybridBlock):
+    """(N, C, H, W) -> (N, C, 1, 1) maxima."""
+
     def forward(self, x):
         return x.max(axis=(2, 3), keepdims=True)

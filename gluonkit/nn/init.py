@@ -6,6 +6,7 @@ Gluon's names and defaults: ``Xavier(rnd_type='uniform', factor_type='avg', magn
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import numpy as onp
 
@@ -14,17 +15,20 @@ __all__ = ["Initializer", "Xavier", "MSRAPrelu", "Normal", "Uniform", "Zero", "O
 
 
 def _fans(shape) -> tuple[int, int]:
+    """(fan_in, fan_out) of a (out, in, *kernel) weight."""
     if len(shape) < 2:
-        raise ValueError(f"cannot compute fan-in/fan-out of a parameter with shape {shape}")
+        raise ValueError(f"cannot compute fan-in/fan-out of a parameter with shape {shape}: "
+                         "give 1-D parameters their own init (e.g. init=nn.init.Zero())")
     receptive = int(onp.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive, shape[0] * receptive
 
 
-class Initializer:
-    """Base class: ``init(array, rng)`` fills ``array`` in place."""
+class Initializer(ABC):
+    """Base class: ``init(array, rng)`` fills a float64 host ``array`` in place."""
 
+    @abstractmethod
     def __call__(self, array: onp.ndarray, rng: onp.random.Generator) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must define __call__")
+        """Fill ``array`` (float64, on the host) from the seeded generator ``rng``."""
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -97,7 +101,9 @@ class KaimingNormal(Xavier):
     """torchvision's ResNet init: normal with std sqrt(2 / fan_out) (mode='fan_out', relu)."""
 
     def __init__(self, mode: str = "fan_out"):
-        super().__init__("gaussian", {"fan_out": "out", "fan_in": "in"}[mode], 2.0)
+        if mode not in ("fan_in", "fan_out"):
+            raise ValueError(f"KaimingNormal mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        super().__init__("gaussian", mode[4:], 2.0)
 
 
 def create(init) -> Initializer:
@@ -105,7 +111,7 @@ def create(init) -> Initializer:
     if isinstance(init, Initializer):
         return init
     names = {"xavier": Xavier, "msraprelu": MSRAPrelu, "normal": Normal, "uniform": Uniform,
-             "zeros": Zero, "zero": Zero, "ones": One, "one": One}
+             "zeros": Zero, "zero": Zero, "ones": One, "one": One, "kaiming": KaimingNormal}
     if isinstance(init, str) and init.lower() in names:
         return names[init.lower()]()
     raise ValueError(f"unknown initializer {init!r}; use one of {sorted(names)} or an instance")

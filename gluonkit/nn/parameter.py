@@ -8,18 +8,32 @@ from gluonkit.core import random as grandom
 
 from . import init as initializers
 
-__all__ = ["Parameter", "DeferredInitializationError"]
+__all__ = ["Parameter", "DeferredInitializationError", "shapes_compatible"]
+
+# Gluon's name rules: what an unnamed-init parameter gets whatever the block-level init is.
+_ZERO_SUFFIXES = ("bias", "beta", "running_mean")
+_ONE_SUFFIXES = ("gamma", "running_var")
 
 
 class DeferredInitializationError(RuntimeError):
     """A parameter's shape is not known yet: it is set at the block's first forward."""
 
 
+def shapes_compatible(declared, actual) -> bool:
+    """True when ``actual`` fits ``declared``, where a 0 in ``declared`` matches any size."""
+    declared, actual = tuple(declared), tuple(actual)
+    return len(declared) == len(actual) and all(d in (0, a) for d, a in zip(declared, actual))
+
+
 class Parameter:
-    """A trainable (or buffer, ``grad_req='null'``) array of a Block.
+    """A trainable array of a Block (or a buffer, such as running statistics: ``grad_req='null'``).
 
     A 0 in ``shape`` marks a dimension inferred at the first forward (Gluon's deferred init).
     ``lr_mult``/``wd_mult`` scale the optimizer's learning rate and weight decay for it.
+
+    Example::
+
+        self.weight = Parameter((64, 0), init=nn.init.Normal(0.01))   # in the block's __init__
     """
 
     def __init__(self, shape=None, dtype="float32", init=None, grad_req: str = "write",
@@ -35,48 +49,57 @@ class Parameter:
         self._deferred = None  # (initializer, device) waiting for the shape
 
     @staticmethod
-    def _check_grad_req(req):
+    def _check_grad_req(req: str) -> None:
         if req not in ("write", "add", "null"):
             raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {req!r}")
 
     # ------------------------------------------------------------------ shape
     @property
-    def shape(self):
+    def shape(self) -> tuple | None:
         return self._data.shape if self._data is not None else self._shape
 
     @shape.setter
-    def shape(self, new):
+    def shape(self, new) -> None:
         new = tuple(new)
-        old = self._shape
-        if old is not None and (len(old) != len(new) or
-                                any(o not in (0, n) for o, n in zip(old, new))):
-            raise ValueError(f"parameter {self.name!r}: cannot change shape {old} to {new}")
+        if self._shape is not None and not shapes_compatible(self._shape, new):
+            raise ValueError(f"parameter {self.name!r}: cannot change shape {self._shape} to {new}")
         self._shape = new
 
     def _known(self) -> bool:
         return self._shape is not None and all(n > 0 for n in self._shape)
 
     # ------------------------------------------------------------------ init
-    def initialize(self, init=None, device=None, default_init=None, force_reinit=False):
-        """Fill the parameter: its own ``init`` wins, then ``init``, then ``default_init``."""
+    def _choose_init(self, init) -> initializers.Initializer:
+        """Own init, then Gluon's name rules (bias/beta 0, gamma 1), then ``init``, then Xavier."""
+        if self.init is not None:
+            return self.init
+        if self.name.endswith(_ZERO_SUFFIXES):
+            return initializers.Zero()
+        if self.name.endswith(_ONE_SUFFIXES):
+            return initializers.One()
+        return initializers.create(init) if init is not None else initializers.Xavier()
+
+    def initialize(self, init=None, device=None, force_reinit: bool = False) -> None:
+        """Fill the parameter now, or at the first forward when its shape still has a 0."""
         if self._data is not None and not force_reinit:
             return
-        chosen = self.init or (initializers.create(init) if init is not None else None) \
-            or default_init or initializers.Xavier()
+        chosen = self._choose_init(init)
         device = device or gk.current_device()
-        if not self._known():
+        if self._known():
+            self._fill(chosen, device)
+        else:
+            self._data = None
             self._deferred = (chosen, device)
-            return
-        self._fill(chosen, device)
 
-    def _fill(self, chosen, device):
+    def _fill(self, chosen: initializers.Initializer, device) -> None:
+        # Drawn on the host in float64 from the CPU generator: the same values on every device.
         host = onp.empty(self._shape, dtype=onp.float64)
         chosen(host, grandom.generator(gk.cpu()))
         self._data = gk.np.array(host.astype(self.dtype), device=device)
         self._data.attach_grad(self._grad_req)
         self._deferred = None
 
-    def _finish_deferred_init(self, shape):
+    def _finish_deferred_init(self, shape) -> None:
         """Called by a layer at its first forward, once the input fixes the shape."""
         self.shape = shape
         if self._data is None:
@@ -86,7 +109,7 @@ class Parameter:
             self._fill(*self._deferred)
 
     # ------------------------------------------------------------------ access
-    def data(self, device=None):
+    def data(self) -> gk.ndarray:
         """The value as a gluonkit ndarray (the leaf that collects the gradient)."""
         if self._data is None:
             if self._deferred is not None:
@@ -97,34 +120,37 @@ class Parameter:
                                "net.initialize() (or load_parameters) first")
         return self._data
 
-    def grad(self, device=None):
+    def grad(self) -> gk.ndarray:
         data = self.data()
         if data._grad is None:
             raise RuntimeError(f"parameter {self.name!r} has grad_req='null': it has no gradient")
         return data.grad
 
     def set_data(self, value) -> None:
-        """Replace the value (shape must match once known); keeps device and dtype."""
-        raw = value.asnumpy() if isinstance(value, gk.ndarray) else onp.asarray(value)
+        """Replace the value (numpy, cupy or gluonkit array); keeps the device and dtype.
+
+        Setting an uninitialized parameter fixes its shape (0 dimensions included).
+        """
+        shape = tuple(value.shape) if hasattr(value, "shape") else onp.shape(value)
         if self._data is None:
-            self.shape = raw.shape
+            self.shape = shape
             device = self._deferred[1] if self._deferred else gk.current_device()
-            self._data = gk.np.array(raw.astype(self.dtype), device=device)
+            self._data = gk.np.array(value, dtype=self.dtype, device=device)
             self._data.attach_grad(self._grad_req)
             self._deferred = None
             return
-        if raw.shape != self._data.shape:
-            raise ValueError(f"parameter {self.name!r}: new value has shape {raw.shape}, "
+        if shape != self._data.shape:
+            raise ValueError(f"parameter {self.name!r}: new value has shape {shape}, "
                              f"expected {self._data.shape}")
-        xp = self._data._xp
-        self._data._data[...] = xp.asarray(raw, dtype=self._data.dtype)
+        new = gk.np.array(value, dtype=self.dtype, device=self._data.device)
+        self._data._data[...] = new._data
 
     @property
     def grad_req(self) -> str:
         return self._grad_req
 
     @grad_req.setter
-    def grad_req(self, req: str):
+    def grad_req(self, req: str) -> None:
         self._check_grad_req(req)
         self._grad_req = req
         if self._data is not None:
@@ -132,12 +158,14 @@ class Parameter:
 
     def zero_grad(self) -> None:
         if self._data is not None and self._data._grad is not None:
-            self._data._grad[...] = 0
+            # A fresh array: a 'write' gradient may be shared with another parameter's.
+            self._data._grad = self._data._xp.zeros_like(self._data._data)
 
     def cast(self, dtype) -> None:
+        """Convert to ``dtype``; the gradient buffer is recreated in the new dtype."""
         self.dtype = onp.dtype(dtype)
         if self._data is not None:
-            self._data = gk.np.array(self._data._data.astype(self.dtype), device=self._data.device)
+            self._data = gk.np.array(self._data, dtype=self.dtype)
             self._data.attach_grad(self._grad_req)
 
     def to_device(self, device) -> None:
@@ -147,6 +175,6 @@ class Parameter:
             self._data = gk.np.array(self._data, device=device)
             self._data.attach_grad(self._grad_req)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = "" if self._grad_req == "write" else f", grad_req={self._grad_req!r}"
         return f"Parameter({self.name or '?'}, shape={self.shape}, dtype={self.dtype}{extra})"

@@ -42,6 +42,7 @@ class DataConfig:
     augment: bool = True
     num_workers: int = 0
     download: bool = False
+    val_split: float = 0.2
 
 
 @dataclass
@@ -83,6 +84,13 @@ class TricksConfig:
 
 
 @dataclass
+class FinetuneConfig:
+    backbone_lr_mult: float = 1.0
+    freeze_backbone: bool = False
+    freeze_bn: bool = False
+
+
+@dataclass
 class TrainConfig:
     epochs: int = 1
     batch_size: int = 128
@@ -110,6 +118,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     tricks: TricksConfig = field(default_factory=TricksConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
 

@@ -30,8 +30,28 @@ class SyntheticDataset(gdata.Dataset):
                 int(rng.integers(0, self._classes)))
 
 
+def _model_presets(cfg):
+    """Train/eval pipelines from the model's own input size, mean/std and crop (transfer)."""
+    from gluonkit.model_zoo import model_entry
+
+    meta = model_entry(cfg.model.name).metadata
+    channels, size = meta["input_size"][0], meta["input_size"][1]
+    mean, std, crop = meta["mean"], meta["std"], meta["crop_pct"]
+    if channels == 1:
+        tf = gdata.transforms
+        base = [tf.Grayscale(), tf.Resize((size, size))]
+        train = tf.Compose(base + ([tf.RandomCrop(size, pad=2)] if cfg.data.augment else [])
+                           + [tf.ToTensor(), tf.Normalize(mean, std)])
+        return train, tf.Compose(base + [tf.ToTensor(), tf.Normalize(mean, std)])
+    evaluation = gdata.presets.imagenet_eval(size, crop, mean, std)
+    train = gdata.presets.imagenet_train(size, mean, std) if cfg.data.augment else evaluation
+    return train, evaluation
+
+
 def _presets(cfg):
     d = cfg.data
+    if d.dataset == "folder":
+        return _model_presets(cfg)
     if d.dataset in ("mnist", "fashion_mnist"):
         train = gdata.presets.mnist(train=d.augment)
         return train, gdata.presets.mnist(train=False)
@@ -64,8 +84,13 @@ def _datasets(cfg, train: bool = True):
         if root is None:
             raise ValueError(f"data.root must point at the {d.dataset} folder (train/ and val/ "
                              "sub-folders of class folders), or set data.synthetic: true")
-        make = lambda split: gdata.ImageFolderDataset(  # noqa: E731
-            os.path.join(root, "train" if split else "val"))
+        if os.path.isdir(os.path.join(root, "train")):
+            make = lambda split: gdata.ImageFolderDataset(  # noqa: E731
+                os.path.join(root, "train" if split else "val"))
+        else:
+            full = gdata.ImageFolderDataset(root)
+            parts = gdata.split_dataset(full, d.val_split, seed=cfg.train.seed)
+            make = lambda split: parts[0] if split else parts[1]  # noqa: E731
     val = make(False)
     classes = _CLASSES.get(d.dataset) or len(val.classes)
     return (make(True) if train else None), val, classes

@@ -48,8 +48,10 @@ def build_model(cfg: Config, classes: int, device):
     kwargs = dict(cfg.model.kwargs)
     if cfg.tricks.last_gamma:
         kwargs["last_gamma"] = True
-    return get_model(cfg.model.name, classes=classes, pretrained=cfg.model.pretrained,
-                     device=device, **kwargs)
+    net = get_model(cfg.model.name, classes=classes, pretrained=cfg.model.pretrained,
+                    device=device, **kwargs)
+    tricks.apply_finetune(net, cfg.finetune)
+    return net
 
 
 def _optimizer(cfg: Config, lr: float, scheduler, dtype: str):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 __all__ = ["scale_lr", "build_lr_scheduler", "apply_no_bias_decay", "mixup_enabled",
-           "NO_DECAY_PATTERN"]
+           "apply_finetune", "NO_DECAY_PATTERN"]
 
 NO_DECAY_PATTERN = ".*gamma|.*beta|.*bias"
 
@@ -43,3 +43,24 @@ def mixup_enabled(alpha: float, epoch: int, epochs: int, off_epochs: int) -> boo
     """Mixup runs while alpha > 0, except in the last ``off_epochs`` epochs."""
     return alpha > 0 and epoch < epochs - off_epochs
 
+
+
+def apply_finetune(net, finetune) -> None:
+    """Transfer-learning knobs: a smaller LR for the backbone (``lr_mult``), a frozen backbone,
+    frozen batch-norm statistics. The classifier (``default_cfg['classifier']``) and auxiliary
+    heads stay fully trainable."""
+    from gluonkit import nn
+
+    heads = (net.default_cfg["classifier"] + ".", "aux1.", "aux2.", "AuxLogits.")
+    for name, p in net.collect_params().items():
+        if name.startswith(heads) or p.grad_req == "null":
+            continue
+        p.lr_mult = finetune.backbone_lr_mult
+        if finetune.freeze_backbone:
+            p.grad_req = "null"
+    if finetune.freeze_bn:
+        def freeze(block):
+            if isinstance(block, nn.BatchNorm):
+                block._use_global_stats = True
+                block.gamma.grad_req = block.beta.grad_req = "null"
+        net.apply(freeze)

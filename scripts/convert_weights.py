@@ -1,0 +1,38 @@
+"""Convert a torchvision/timm checkpoint (.pth/.pt/.safetensors/.npz) into gluonkit .safetensors.
+
+    python scripts/convert_weights.py resnet50-0676ba61.pth resnet50_v1b.safetensors --model resnet50_v1b
+
+The file is read without PyTorch (a restricted unpickler); names are mapped onto the zoo model
+(batch norm weight/bias -> gamma/beta, 'module.' stripped), checked against its shapes, and
+written with the model name and the source file's SHA-256 in the metadata.
+"""
+import argparse
+import os
+import sys
+
+from gluonkit.model_zoo import convert, get_model, store
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("source")
+    p.add_argument("output")
+    p.add_argument("--model", required=True, help="zoo model the checkpoint belongs to")
+    p.add_argument("--classes", type=int, help="classifier size if not the model's default")
+    a = p.parse_args(argv)
+    model = get_model(a.model, classes=a.classes)
+    target = {n: tuple(prm.shape) for n, prm in model.collect_params().items()}
+    try:
+        state = convert.to_gluonkit(convert.load_checkpoint(a.source), target)
+    except (convert.CheckpointMismatchError, ValueError) as e:
+        print(f"cannot convert {a.source}: {e}", file=sys.stderr)
+        return 2
+    meta = {"model": a.model, "source": os.path.basename(a.source),
+            "source_sha256": store.sha256_of(a.source), "format": "gluonkit"}
+    convert.save_safetensors(a.output, state, meta)
+    print(f"wrote {a.output}: {len(state)} arrays for {a.model}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
