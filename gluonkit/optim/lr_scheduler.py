@@ -35,6 +35,7 @@ class LRScheduler:
         return self.decay(t)
 
     def decay(self, t: int) -> float:
+        """The lr after warmup; the base class holds it constant."""
         return self.base_lr
 
 
@@ -42,11 +43,11 @@ ConstantScheduler = LRScheduler
 
 
 class MultiStepScheduler(LRScheduler):
-    """lr = base_lr * factor^(number of milestones in ``step`` reached by t)."""
+    """lr = base_lr * factor^(number of milestones in ``step`` that t has reached)."""
 
     def __init__(self, step, factor: float = 0.1, **kw):
         super().__init__(**kw)
-        self.step = sorted(step)
+        self.step = sorted(int(s) for s in step)
         self.factor = factor
 
     def decay(self, t):
@@ -54,16 +55,16 @@ class MultiStepScheduler(LRScheduler):
 
 
 class StepScheduler(LRScheduler):
-    """lr = base_lr * factor^floor((t - warmup) / step) (every ``step`` iterations)."""
+    """lr = base_lr * factor^floor(t / step): decays every ``step`` iterations (MXNet's Factor)."""
 
     def __init__(self, step: int, factor: float = 0.1, **kw):
         super().__init__(**kw)
         if step < 1:
             raise ValueError(f"step must be >= 1, got {step}")
-        self.step, self.factor = step, factor
+        self.step, self.factor = int(step), factor
 
     def decay(self, t):
-        return self.base_lr * self.factor ** ((t - self.warmup_steps) // self.step)
+        return self.base_lr * self.factor ** (t // self.step)
 
 
 class PolyScheduler(LRScheduler):
@@ -93,13 +94,18 @@ class CosineScheduler(LRScheduler):
 
 
 class SequentialScheduler:
-    """Runs schedulers one after another (GluonCV's LRSequential): each sees its local step.
+    """Runs schedulers one after another (GluonCV's LRSequential); each sees its local step.
 
-    ``SequentialScheduler([(warmup_sched, 500), (cosine_sched, 9500)])``
+    The last one keeps running past its length::
+
+        SequentialScheduler([(LRScheduler(0.1, warmup_steps=500), 500),
+                             (CosineScheduler(9500, base_lr=0.1), 9500)])
     """
 
     def __init__(self, parts):
         self.parts = [(s, int(n)) for s, n in parts]
+        if not self.parts or any(n <= 0 for _, n in self.parts):
+            raise ValueError("SequentialScheduler needs (scheduler, length > 0) pairs")
         self.bounds = []
         total = 0
         for _, n in self.parts:

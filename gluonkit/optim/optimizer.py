@@ -1,19 +1,25 @@
 """Optimizers: update rules on raw arrays, in place, following MXNet/Gluon's formulas.
 
 Each optimizer keeps per-parameter state (momentum, moments) as raw arrays and applies
-``lr * lr_mult`` and ``wd * wd_mult``. Gradients arrive already multiplied by ``rescale_grad``
-(the Trainer sets it to 1 / batch_size) and clipped to ``clip_gradient`` when set.
-With ``multi_precision`` a float16 parameter is updated through a float32 master copy.
+``lr * lr_mult`` and ``wd * wd_mult``. ``update`` first multiplies the gradient by
+``rescale_grad`` (the Trainer sets it to 1 / batch_size) and clips it to ``clip_gradient``;
+weight decay is added after clipping, as MXNet does. With ``multi_precision`` a float16
+parameter is updated through a float32 master copy kept in its state.
 """
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
+
+import numpy as onp
+
+from gluonkit.core.device import get_array_module
 
 __all__ = ["Optimizer", "SGD", "NAG", "Adam", "AdamW", "RMSProp", "create"]
 
 
-class Optimizer:
-    """Base: subclasses define ``create_state(weight)`` and ``step(w, g, state, lr, wd, t)``."""
+class Optimizer(ABC):
+    """Base: subclasses list their state arrays in ``state_names`` and define ``step``."""
 
     state_names: tuple = ()
 
@@ -22,7 +28,9 @@ class Optimizer:
                  multi_precision: bool = False):
         if learning_rate < 0:
             raise ValueError(f"learning_rate must be non-negative, got {learning_rate}")
-        self.lr, self.wd = learning_rate, wd
+        if clip_gradient is not None and clip_gradient <= 0:
+            raise ValueError(f"clip_gradient must be positive (or None), got {clip_gradient}")
+        self.lr, self.wd = float(learning_rate), float(wd)
         self.rescale_grad, self.clip_gradient = rescale_grad, clip_gradient
         self.lr_scheduler = lr_scheduler
         self.multi_precision = multi_precision
@@ -30,138 +38,153 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> float:
+        """The lr of the next update: the scheduler's value at ``num_update`` when there is one."""
         if self.lr_scheduler is not None:
-            return self.lr_scheduler(self.num_update)
+            return float(self.lr_scheduler(self.num_update))
         return self.lr
 
     def set_learning_rate(self, lr: float) -> None:
         if self.lr_scheduler is not None:
             raise RuntimeError("this optimizer's LR comes from its lr_scheduler; change the "
                                "scheduler instead of calling set_learning_rate")
-        self.lr = lr
+        self.lr = float(lr)
 
     def create_state(self, weight) -> dict:
-        xp = _xp(weight)
-        return {name: xp.zeros_like(weight) for name in self.state_names}
-
-    def prepare_grad(self, grad):
-        g = grad * grad.dtype.type(self.rescale_grad)
-        if self.clip_gradient is not None:
-            _xp(g).clip(g, -self.clip_gradient, self.clip_gradient, out=g)
-        return g
+        """Zeroed state arrays for a raw ``weight``, plus a float32 ``master`` copy if asked."""
+        xp = get_array_module(weight)
+        state = {}
+        if self.multi_precision and weight.dtype == onp.float16:
+            state["master"] = weight.astype(onp.float32)
+        like = state.get("master", weight)
+        state.update({name: xp.zeros_like(like) for name in self.state_names})
+        return state
 
     def update(self, weight, grad, state: dict, lr_mult: float = 1.0, wd_mult: float = 1.0):
-        """Update ``weight`` in place from ``grad`` (raw arrays)."""
+        """Update the raw ``weight`` in place from the raw ``grad``."""
         lr = self.learning_rate * lr_mult
         wd = self.wd * wd_mult
-        g = self.prepare_grad(grad)
-        if "master" in state:
-            master = state["master"]
-            self.step(master, g.astype(master.dtype), state, lr, wd)
-            weight[...] = master.astype(weight.dtype)
-        else:
-            self.step(weight, g, state, lr, wd)
+        w = state.get("master", weight)
+        g = grad.astype(w.dtype)  # a copy: the step may work on it in place
+        g *= w.dtype.type(self.rescale_grad)
+        if self.clip_gradient is not None:
+            get_array_module(g).clip(g, -self.clip_gradient, self.clip_gradient, out=g)
+        self.step(w, g, state, lr, wd)
+        if w is not weight:
+            weight[...] = w.astype(weight.dtype)
 
-    def step(self, w, g, state, lr, wd):
-        raise NotImplementedError(f"{type(self).__name__} must define step")
+    @abstractmethod
+    def step(self, w, g, state: dict, lr: float, wd: float) -> None:
+        """Apply one update to ``w`` in place; ``g`` is rescaled and clipped (and may be reused)."""
 
     def hyperparameters(self) -> dict:
-        return {k: v for k, v in vars(self).items() if isinstance(v, (int, float, bool))
-                and k != "num_update"}
-
-
-def _xp(a):
-    from gluonkit.core.device import get_array_module
-    return get_array_module(a)
+        """The JSON-able settings (lr, wd, momentum, betas, ...), for checkpoints and logs."""
+        return {k: v for k, v in vars(self).items()
+                if isinstance(v, (int, float, bool)) and k != "num_update"}
 
 
 class SGD(Optimizer):
-    """mom = momentum * mom - lr * (g + wd * w); w += mom (MXNet's SGD).
+    """MXNet's SGD: mom = momentum * mom - lr * (g + wd * w); w += mom.
 
-    ``nesterov=True`` gives NAG: w += momentum * mom - lr * (g + wd * w).
+    ``nesterov=True`` gives MXNet's NAG update:
+    mom = momentum * mom + (g + wd * w); w -= lr * (g + wd * w + momentum * mom).
     """
 
-    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, **kw):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, **kw):
         super().__init__(learning_rate, **kw)
-        self.momentum, self.nesterov = momentum, nesterov
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum, self.nesterov = float(momentum), nesterov
         self.state_names = ("mom",) if momentum else ()
 
     def step(self, w, g, state, lr, wd):
-        g = g + w * w.dtype.type(wd) if wd else g
+        if wd:
+            g += wd * w
         if not self.momentum:
-            w -= w.dtype.type(lr) * g
+            w -= lr * g
             return
         mom = state["mom"]
         mom *= self.momentum
-        mom -= w.dtype.type(lr) * g
         if self.nesterov:
-            w += self.momentum * mom - w.dtype.type(lr) * g
+            mom += g
+            g += self.momentum * mom
+            w -= lr * g
         else:
+            mom -= lr * g
             w += mom
 
 
 class NAG(SGD):
-    """Nesterov accelerated gradient: SGD(momentum, nesterov=True)."""
+    """Nesterov accelerated gradient: ``SGD(momentum, nesterov=True)`` (momentum 0.9 by default)."""
 
-    def __init__(self, learning_rate=0.01, momentum: float = 0.9, **kw):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, **kw):
         super().__init__(learning_rate, momentum=momentum, nesterov=True, **kw)
 
 
 class Adam(Optimizer):
-    """Kingma & Ba with bias correction; weight decay added to the gradient (L2)."""
+    """Kingma & Ba with bias correction, MXNet's form; ``wd`` is L2 added to the gradient.
+
+    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+    w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+    """
 
     state_names = ("mean", "var")
 
-    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, **kw):
+    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-8, **kw):
         super().__init__(learning_rate, **kw)
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
 
     def create_state(self, weight):
         state = super().create_state(weight)
-        state["t"] = 0
+        state["t"] = 0  # per parameter, so a parameter that joins late starts its own correction
         return state
 
-    def _moments(self, g, state):
+    def _direction(self, g, state):
+        """Update the moments and return the bias-corrected m / (sqrt(v) + eps)."""
         state["t"] += 1
+        t = state["t"]
         m, v = state["mean"], state["var"]
         m *= self.beta1
         m += (1 - self.beta1) * g
         v *= self.beta2
         v += (1 - self.beta2) * g * g
-        t = state["t"]
-        return math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
+        corr = math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
+        return corr * m / (get_array_module(v).sqrt(v) + self.epsilon)
 
     def step(self, w, g, state, lr, wd):
-        g = g + wd * w if wd else g
-        corr = self._moments(g, state)
-        xp = _xp(w)
-        w -= (lr * corr) * state["mean"] / (xp.sqrt(state["var"]) + self.epsilon)
+        if wd:
+            g += wd * w
+        w -= lr * self._direction(g, state)
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter): w -= lr * wd * w, apart."""
+    """Adam with decoupled weight decay (Loshchilov & Hutter): w -= lr * (adam_dir + wd * w)."""
 
     def step(self, w, g, state, lr, wd):
-        corr = self._moments(g, state)
-        xp = _xp(w)
-        w -= (lr * corr) * state["mean"] / (xp.sqrt(state["var"]) + self.epsilon) + lr * wd * w
+        direction = self._direction(g, state)
+        if wd:
+            direction += wd * w
+        w -= lr * direction
 
 
 class RMSProp(Optimizer):
-    """Tieleman & Hinton: n = gamma1 * n + (1 - gamma1) g^2; w -= lr * g / sqrt(n + eps)."""
+    """Tieleman & Hinton, MXNet's form: n = g1 n + (1 - g1) g^2;  w -= lr * g / sqrt(n + eps)."""
 
     state_names = ("n",)
 
-    def __init__(self, learning_rate=0.001, gamma1=0.9, epsilon=1e-8, **kw):
+    def __init__(self, learning_rate: float = 0.001, gamma1: float = 0.9, epsilon: float = 1e-8,
+                 **kw):
         super().__init__(learning_rate, **kw)
         self.gamma1, self.epsilon = gamma1, epsilon
 
     def step(self, w, g, state, lr, wd):
-        g = g + wd * w if wd else g
+        if wd:
+            g += wd * w
         n = state["n"]
         n *= self.gamma1
         n += (1 - self.gamma1) * g * g
-        w -= lr * g / _xp(w).sqrt(n + self.epsilon)
+        w -= lr * g / get_array_module(w).sqrt(n + self.epsilon)
 
 
 _OPTIMIZERS = {"sgd": SGD, "nag": NAG, "adam": Adam, "adamw": AdamW, "rmsprop": RMSProp}
@@ -170,7 +193,9 @@ _OPTIMIZERS = {"sgd": SGD, "nag": NAG, "adam": Adam, "adamw": AdamW, "rmsprop": 
 def create(name, **kwargs) -> Optimizer:
     """An optimizer by name ('sgd', 'nag', 'adam', 'adamw', 'rmsprop') or the instance itself."""
     if isinstance(name, Optimizer):
+        if kwargs:
+            raise ValueError("optimizer_params only apply when the optimizer is given by name")
         return name
-    if name.lower() not in _OPTIMIZERS:
+    if not isinstance(name, str) or name.lower() not in _OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(_OPTIMIZERS)}")
     return _OPTIMIZERS[name.lower()](**kwargs)

@@ -1,8 +1,8 @@
 """``Trainer``: applies an optimizer to a set of Parameters (Gluon's API).
 
-``step(batch_size)`` rescales gradients by 1 / batch_size (losses are per-sample sums) and
-updates every parameter with a gradient. Its state saves to and loads from safetensors so a
-resumed run continues exactly.
+``step(batch_size)`` rescales gradients by 1 / batch_size (losses are per-sample, their sum is
+what backward sees) and updates every parameter that has a gradient. Its state saves to and
+loads from safetensors, so a resumed run continues exactly.
 """
 from __future__ import annotations
 
@@ -26,20 +26,24 @@ class Trainer:
     """
 
     def __init__(self, params, optimizer="sgd", optimizer_params: dict | None = None):
-        if hasattr(params, "items"):
-            items = list(params.items())
-        else:
-            items = [(p.name or str(i), p) for i, p in enumerate(params)]
+        # State is saved by parameter name: dotted names from collect_params, else positions.
+        items = list(params.items()) if hasattr(params, "items") else \
+            [(str(i), p) for i, p in enumerate(params)]
         self._params = [(n, p) for n, p in items if p.grad_req != "null"]
         if not self._params:
             raise ValueError("Trainer got no parameters with a gradient (all grad_req='null')")
         self._optimizer = opt.create(optimizer, **(optimizer_params or {}))
-        self._states: dict = {}
         self._base_rescale = self._optimizer.rescale_grad
+        self._states: dict = {}
 
     @property
     def optimizer(self) -> opt.Optimizer:
         return self._optimizer
+
+    @property
+    def params(self) -> list:
+        """The Parameters this Trainer updates (those with a gradient)."""
+        return [p for _, p in self._params]
 
     @property
     def learning_rate(self) -> float:
@@ -48,31 +52,24 @@ class Trainer:
     def set_learning_rate(self, lr: float) -> None:
         self._optimizer.set_learning_rate(lr)
 
-    def _state(self, name, p):
-        state = self._states.get(name)
-        if state is None:
-            w = p.data()._data
-            state = self._optimizer.create_state(w)
-            if self._optimizer.multi_precision and w.dtype == onp.float16:
-                master = w.astype(onp.float32)
-                state = self._optimizer.create_state(master)
-                state["master"] = master
-            self._states[name] = state
-        return state
-
-    def step(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
-        """One update with gradients scaled by 1 / batch_size."""
+    def step(self, batch_size: float) -> None:
+        """One update with gradients scaled by 1 / batch_size (times the base rescale_grad)."""
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
         self._optimizer.rescale_grad = self._base_rescale / batch_size
         self.update()
 
     def update(self) -> None:
-        """One update with the optimizer's current rescale_grad."""
+        """One update with the optimizer's current ``rescale_grad``."""
         o = self._optimizer
         for name, p in self._params:
             data = p.data()
-            if data._grad is None:
+            if data._grad is None:  # grad_req changed to 'null' after the Trainer was built
                 continue
-            o.update(data._data, data._grad, self._state(name, p), p.lr_mult, p.wd_mult)
+            state = self._states.get(name)
+            if state is None:
+                state = self._states[name] = o.create_state(data._data)
+            o.update(data._data, data._grad, state, p.lr_mult, p.wd_mult)
         o.num_update += 1
 
     def zero_grad(self) -> None:
@@ -81,7 +78,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ state
     def state_arrays(self) -> dict:
-        """Optimizer state as NumPy arrays (``param.name/slot``), for checkpoints."""
+        """Optimizer state as NumPy arrays named ``<param name>/<slot>``, for checkpoints."""
         out = {}
         for name, state in self._states.items():
             for slot, v in state.items():
@@ -90,35 +87,46 @@ class Trainer:
         return out
 
     def state_meta(self) -> dict:
-        """The JSON-able rest of the state: step counts and hyperparameters."""
+        """The JSON-able rest: update count, per-parameter step counters, hyperparameters."""
+        o = self._optimizer
         counters = {name: {k: v for k, v in s.items() if isinstance(v, int)}
                     for name, s in self._states.items()}
-        return {"num_update": self._optimizer.num_update, "lr": self._optimizer.lr,
-                "counters": counters, "optimizer": type(self._optimizer).__name__}
+        return {"optimizer": type(o).__name__, "num_update": o.num_update, "lr": o.lr,
+                "counters": counters, "hyperparameters": o.hyperparameters()}
 
     def load_state_arrays(self, arrays: dict, meta: dict) -> None:
-        """Restore what ``state_arrays``/``state_meta`` returned."""
-        self._optimizer.num_update = meta["num_update"]
-        self._optimizer.lr = meta["lr"]
+        """Restore what ``state_arrays``/``state_meta`` returned (on the parameters' devices)."""
+        o = self._optimizer
+        if meta["optimizer"] != type(o).__name__:
+            raise ValueError(f"the saved state is for {meta['optimizer']}, this Trainer runs "
+                             f"{type(o).__name__}")
         params = dict(self._params)
-        self._states = {}
+        states: dict = {}
         for key, value in arrays.items():
             name, slot = key.rsplit("/", 1)
             if name not in params:
-                raise KeyError(f"optimizer state for unknown parameter {name!r}")
+                raise KeyError(f"optimizer state for unknown parameter {name!r}; the saved run "
+                               "had different parameters")
             xp = params[name].data()._xp
-            self._states.setdefault(name, {})[slot] = xp.asarray(value)
+            states.setdefault(name, {})[slot] = xp.array(value)
         for name, counters in meta.get("counters", {}).items():
-            self._states.setdefault(name, {}).update(counters)
+            states.setdefault(name, {}).update(counters)
+        o.num_update, o.lr = meta["num_update"], meta["lr"]
+        self._states = states
 
     def save_states(self, path: str) -> None:
-        """Write the optimizer state to a safetensors file."""
+        """Write the optimizer state to a safetensors file (JSON metadata under 'trainer')."""
         from gluonkit.utils.io import atomic_save_safetensors
-        atomic_save_safetensors(path, self.state_arrays(), {"trainer": json.dumps(self.state_meta())})
+        atomic_save_safetensors(path, self.state_arrays(),
+                                {"trainer": json.dumps(self.state_meta())})
 
     def load_states(self, path: str) -> None:
+        """Read what ``save_states`` wrote."""
         from safetensors import safe_open
         from safetensors.numpy import load_file
         with safe_open(path, framework="numpy") as f:
-            meta = json.loads(f.metadata()["trainer"])
-        self.load_state_arrays(load_file(path), meta)
+            meta = (f.metadata() or {}).get("trainer")
+        if meta is None:
+            raise ValueError(f"{path} holds no Trainer state (no 'trainer' metadata); write it "
+                             "with Trainer.save_states")
+        self.load_state_arrays(load_file(path), json.loads(meta))
