@@ -10,6 +10,7 @@ from gluonkit import autograd, nn, np, npx
 
 from .base import ZooModel
 from .registry import register_model
+from .store import WeightFile
 
 __all__ = ["GoogLeNet", "BasicConv2d", "transform_input"]
 
@@ -136,8 +137,14 @@ class GoogLeNet(ZooModel):
                 head.fc2 = fc
 
 
+_WEIGHTS = {"default": WeightFile(
+    "googlenet-1378be20.pth", "1378be20",
+    urls=("https://download.pytorch.org/models/googlenet-1378be20.pth",), format="pth",
+    metadata={"source": "torchvision", "model_kwargs": {"transform_input": True}})}
+
+
 @register_model(first_conv="conv1.conv", num_params=6624904, top1=69.778,
-                top1_source="torchvision GoogLeNet_Weights.IMAGENET1K_V1")
+                top1_source="torchvision GoogLeNet_Weights.IMAGENET1K_V1", weights=_WEIGHTS)
 def googlenet(classes: int = 1000, **kwargs) -> GoogLeNet:
     """GoogLeNet (Inception v1) with batch norm; ``aux_logits=True`` adds the aux heads."""
     return GoogLeNet(classes, **kwargs)

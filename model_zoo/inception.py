@@ -10,6 +10,7 @@ from gluonkit import autograd, nn, np, npx
 from .base import ZooModel
 from .googlenet import BasicConv2d, transform_input
 from .registry import register_model
+from .store import WeightFile
 
 __all__ = ["Inception3"]
 
@@ -186,7 +187,13 @@ class Inception3(ZooModel):
             self.AuxLogits.fc = fc
 
 
-@register_model(input_size=(3, 299, 299), mean=(0.485, 0.456, 0.406),
+_WEIGHTS = {"default": WeightFile(
+    "inception_v3_google-0cc3c7bd.pth", "0cc3c7bd",
+    urls=("https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth",), format="pth",
+    metadata={"source": "torchvision", "model_kwargs": {"transform_input": True}})}
+
+
+@register_model(weights=_WEIGHTS, input_size=(3, 299, 299), mean=(0.485, 0.456, 0.406),
                 std=(0.229, 0.224, 0.225), crop_pct=0.875, first_conv="Conv2d_1a_3x3.conv",
                 num_params=23834568, top1=77.294,
                 top1_source="torchvision Inception_V3_Weights.IMAGENET1K_V1")

@@ -85,6 +85,10 @@ def get_model(name: str, classes: int | None = None, pretrained=False, device=No
     meta = entry.metadata
     classes = meta["num_classes"] if classes is None else classes
     device = device or gk.cpu()
+    weights = meta["weights"].get("default" if pretrained is True else pretrained) \
+        if isinstance(pretrained, (bool, str)) else None
+    if weights is not None:  # e.g. torchvision's GoogLeNet expects transform_input=True
+        kwargs = {**weights.metadata.get("model_kwargs", {}), **kwargs}
     model = entry.fn(classes=classes, **kwargs)
     model.initialize(device=device)
     if pretrained:
@@ -99,16 +103,25 @@ def get_model(name: str, classes: int | None = None, pretrained=False, device=No
     return model
 
 
+_AUX_HEADS = ("aux1.", "aux2.", "AuxLogits.")
+_AUX_CLASSIFIERS = ("aux1.fc2.", "aux2.fc2.", "AuxLogits.fc.")
+
+
 def _load_pretrained(model, entry, pretrained, classes):
+    """Load weights; a classifier of another size (and the aux heads' ones) keeps its fresh
+    init, and auxiliary heads the model was built without are dropped from the checkpoint."""
     from . import convert
 
     path = _resolve_weights(entry, pretrained)
     state = convert.load_checkpoint(path)
     target = {n: tuple(p.shape) for n, p in model.collect_params().items()}
-    classifier = entry.metadata["classifier"]
-    head = [n for n in state if n.startswith(classifier + ".")]
-    mismatch = any(n in target and tuple(state[n].shape) != target[n] for n in head)
-    skip = rf"^{classifier}\." if mismatch or not head else None
+    state = {n: v for n, v in state.items()
+             if not n.startswith(_AUX_HEADS) or any(t.startswith(n.rsplit(".", 1)[0])
+                                                     for t in target)}
+    heads = (entry.metadata["classifier"] + ".",) + _AUX_CLASSIFIERS
+    mismatch = any(n.startswith(heads) and n in target and tuple(v.shape) != target[n]
+                   for n, v in state.items())
+    skip = "^(" + "|".join(h.replace(".", "\\.") for h in heads) + ")" if mismatch else None
     model.load_state_dict(convert.to_gluonkit(state, target, skip=skip),
                           allow_missing=skip is not None)
 

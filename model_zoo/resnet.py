@@ -20,6 +20,7 @@ from gluonkit import nn, npx
 
 from .base import ZooModel
 from .registry import register_model
+from .store import WeightFile
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "PreActBasicBlock", "PreActBottleneck",
            "conv_init"]
@@ -270,6 +271,21 @@ _PARAMS = {"resnet18_v1b": 11689512, "resnet34_v1b": 21797672, "resnet50_v1b": 2
            "resnet50_v1d": 25576264, "resnet50_v1s": 25680808}
 
 
+# torchvision's ImageNet weights for the v1b layout. torchvision publishes only the first hex
+# digits of each file's SHA-256 (in its name); the store checks that prefix and records the full
+# digest at the first download.
+_TORCHVISION = {18: "resnet18-f37072fd.pth", 34: "resnet34-b627a593.pth",
+                50: "resnet50-0676ba61.pth", 101: "resnet101-63fe2227.pth",
+                152: "resnet152-394f9c45.pth"}
+
+
+def torchvision_weights(filename: str, **metadata) -> WeightFile:
+    """A WeightFile for a checkpoint on download.pytorch.org (read directly, no PyTorch)."""
+    prefix = filename.rsplit("-", 1)[1].split(".")[0]
+    return WeightFile(filename, prefix, urls=(f"https://download.pytorch.org/models/{filename}",),
+                      format="pth", metadata={"source": "torchvision", **metadata})
+
+
 def _imagenet_resnet(depth: int, variant: str, classes: int, **kwargs) -> ResNet:
     kind, layers = _DEPTHS[depth]
     flags = dict(_VARIANTS[variant])
@@ -288,8 +304,9 @@ def _register_imagenet(depth: int, variant: str):
 
     entry.__name__ = entry.__qualname__ = name
     entry.__doc__ = f"ResNet-{depth} {variant} (see gluonkit.model_zoo.resnet)."
+    weights = {"default": torchvision_weights(_TORCHVISION[depth])} if variant == "v1b" else {}
     register_model(first_conv=first_conv, num_params=_PARAMS.get(name), top1=top1[0],
-                   top1_source=top1[1])(entry)
+                   top1_source=top1[1], weights=weights)(entry)
     return entry
 
 

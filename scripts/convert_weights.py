@@ -19,6 +19,8 @@ def main(argv=None) -> int:
     p.add_argument("output")
     p.add_argument("--model", required=True, help="zoo model the checkpoint belongs to")
     p.add_argument("--classes", type=int, help="classifier size if not the model's default")
+    p.add_argument("--meta", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="extra metadata to record (recipe, seed, accuracy, ...)")
     a = p.parse_args(argv)
     model = get_model(a.model, classes=a.classes)
     target = {n: tuple(prm.shape) for n, prm in model.collect_params().items()}
@@ -29,6 +31,7 @@ def main(argv=None) -> int:
         return 2
     meta = {"model": a.model, "source": os.path.basename(a.source),
             "source_sha256": store.sha256_of(a.source), "format": "gluonkit"}
+    meta.update(item.split("=", 1) for item in a.meta)
     convert.save_safetensors(a.output, state, meta)
     print(f"wrote {a.output}: {len(state)} arrays for {a.model}")
     return 0

@@ -38,7 +38,22 @@ class ParameterDict(OrderedDict):
 
 
 class Block:
-    """Subclass, assign layers and Parameters in ``__init__``, write ``forward``."""
+    """Subclass, assign layers and Parameters in ``__init__``, write ``forward``.
+
+    Buffers (batch norm's running statistics) are Parameters with ``grad_req='null'``: saved and
+    loaded with the weights, never touched by a Trainer.
+
+    Example::
+
+        class MLP(nn.Block):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Dense(64, activation='relu')
+                self.fc2 = nn.Dense(10)
+
+            def forward(self, x):
+                return self.fc2(self.fc1(x))
+    """
 
     def __init__(self):
         object.__setattr__(self, "_children", OrderedDict())
@@ -199,4 +214,4 @@ class Block:
 
 
 class HybridBlock(Block):
-    """Gluon's name for a Block whose forward can be traced into a static graph."""
+    """Gluon's name for the layer base class; the same as ``Block`` so Gluon code ports as is."""

@@ -6,8 +6,8 @@ flush to zero. A step whose gradients hold inf/NaN is skipped and the scale halv
 
     scaler = DynamicLossScaler()
     with autograd.record():
-        loss = loss_fn(net(x), y)
-    scaler.scale(loss).backward()
+        loss = scaler.scale(loss_fn(net(x), y))     # inside record: the product is recorded
+    loss.backward()
     scaler.step(trainer, batch_size)     # unscales through the Trainer's rescale_grad
 """
 from __future__ import annotations
@@ -20,6 +20,8 @@ __all__ = ["DynamicLossScaler"]
 
 
 class DynamicLossScaler:
+    """Loss scale state: ``scale`` the loss, then ``step`` (or ``has_overflow`` + ``update``)."""
+
     def __init__(self, init_scale: float = 2.0 ** 15, scale_factor: float = 2.0,
                  scale_window: int = 2000, min_scale: float = 1.0):
         if init_scale <= 0 or scale_factor <= 1 or scale_window < 1 or min_scale <= 0:

@@ -22,6 +22,9 @@ def atomic_save_safetensors(path: str, arrays: dict, metadata: dict | None = Non
         save_file(arrays, tmp, metadata={k: str(v) for k, v in (metadata or {}).items()})
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -15,8 +15,8 @@ def setup():
 
 def backward(scaler, p, g):
     with autograd.record():
-        loss = (p.data() * gk.np.array(g)).sum()
-    scaler.scale(loss).backward()
+        loss = scaler.scale((p.data() * gk.np.array(g)).sum())
+    loss.backward()
 
 
 def test_good_step_is_unscaled():
