@@ -87,7 +87,7 @@ class Function:
     """
 
     needs_input_grad: tuple = ()
-    inputs: tuple = ()
+    parents: tuple = ()
 
     def __init__(self, **params):
         self.__dict__.update(params)
@@ -106,86 +106,100 @@ class Function:
             fn.__dict__.update(params)
         arr = _ndarray
         raws = [x._data if isinstance(x, arr) else x for x in inputs]
-        y = arr._wrap(fn.forward(*raws))
+        needs = None
         if _state.recording:
             needs = tuple(isinstance(x, arr) and x._requires_grad for x in inputs)
             if True in needs:
+                # forward may read needs_input_grad to save only what backward will use
                 fn.needs_input_grad = needs
-                fn.inputs = inputs
-                y._node = fn
-                y._requires_grad = True
+            else:
+                needs = None
+        y = arr._wrap(fn.forward(*raws))
+        if needs is not None:
+            # NOTE: keep the producing node (or the leaf), never an intermediate array:
+            # an input's data stays alive only if forward saved it for backward.
+            fn.parents = tuple((x._node or x) if need else None for x, need in zip(inputs, needs))
+            fn.out_shape = y._data.shape
+            y._node = fn
+            y._requires_grad = True
         return y
 
     def release(self):
-        """Drop saved arrays and input references once backward has used them."""
+        """Drop saved arrays and parent links once backward has used them."""
         self.__dict__.clear()
-        self.inputs = None
+        self.parents = None
 
 
 def _topological(heads):
-    """Arrays produced by recorded ops, reachable from heads, outputs before inputs."""
+    """Recorded nodes reachable from heads, each before the nodes that produced its inputs."""
     order, seen = [], set()
-    stack = [(h, False) for h in heads if h._node is not None]
+    stack = [(h._node, False) for h in heads if h._node is not None]
     while stack:
-        arr, done = stack.pop()
+        fn, done = stack.pop()
         if done:
-            order.append(arr)
+            order.append(fn)
             continue
-        if id(arr) in seen:
+        if id(fn) in seen:
             continue
-        seen.add(id(arr))
-        stack.append((arr, True))
-        fn = arr._node
-        if fn.inputs is None:
+        seen.add(id(fn))
+        if fn.parents is None:
             raise GraphFreedError(
                 "backward reached a part of the graph that an earlier backward already freed; "
                 "pass retain_graph=True to the first backward to run backward twice")
-        for x in fn.inputs:
-            if getattr(x, "_node", None) is not None and id(x) not in seen:
-                stack.append((x, False))
+        stack.append((fn, True))
+        stack.extend((p, False) for p in fn.parents
+                     if isinstance(p, Function) and id(p) not in seen)
     order.reverse()
     return order
 
 
 def _run_backward(heads, head_grads, retain_graph, variables=None):
-    """Shared walk of backward() and grad(); returns {id(leaf): (leaf, gradient)}."""
+    """Shared walk of backward() and grad(); returns {id(array): (array, gradient)} for the
+    leaves reached and for ``variables``."""
     from .ndarray import ndarray
 
-    pending = {}  # id(array) -> accumulated gradient (raw)
-    leaves = {}
+    pending = {}  # id(node) -> gradient of its output (raw)
+    found = {}  # id(leaf or variable) -> (array, gradient)
     for h, g in zip(heads, head_grads):
         if not h._requires_grad:
             raise ValueError("cannot differentiate an array that does not depend on any array with "
                              "attach_grad() recorded inside autograd.record()")
         raw = h._data
-        xp = h._xp
-        g = xp.ones_like(raw) if g is None else (g._data if isinstance(g, ndarray) else xp.asarray(g))
+        g = h._xp.ones_like(raw) if g is None else (g._data if isinstance(g, ndarray)
+                                                    else h._xp.asarray(g))
         if g.shape != raw.shape:
             raise ValueError(f"head gradient shape {g.shape} differs from head shape {raw.shape}")
-        if h._node is None:
-            leaves[id(h)] = (h, g)
+        key, table = (id(h._node), pending) if h._node is not None else (id(h), None)
+        if table is None:
+            prev = found.get(key)
+            found[key] = (h, g if prev is None else prev[1] + g)
         else:
-            pending[id(h)] = pending[id(h)] + g if id(h) in pending else g
-    wanted = None if variables is None else {id(v) for v in variables}
-    for arr in _topological(heads):
-        gy = pending.pop(id(arr), None)
-        fn = arr._node
+            pending[key] = pending[key] + g if key in pending else g
+    watched = {id(v._node): v for v in (variables or []) if v._node is not None}
+    for fn in _topological(heads):
+        gy = pending.pop(id(fn), None)
         if gy is None:
             continue
+        if id(fn) in watched:
+            v = watched[id(fn)]
+            found[id(v)] = (v, gy)
         gxs = fn.backward(gy)
-        for x, gx in zip(fn.inputs, gxs):
-            if gx is None or not isinstance(x, ndarray) or not x._requires_grad:
+        for parent, gx in zip(fn.parents, gxs):
+            if gx is None or parent is None:
                 continue
-            assert gx.shape == x._data.shape, (type(fn).__name__, gx.shape, x._data.shape)
-            key = id(x)
-            if x._node is None or (wanted is not None and key in wanted):
-                prev = leaves.get(key)
-                leaves[key] = (x, gx if prev is None else prev[1] + gx)
-            if x._node is not None:
+            if isinstance(parent, Function):
+                assert gx.shape == parent.out_shape, (type(fn).__name__, gx.shape,
+                                                      parent.out_shape)
+                key = id(parent)
                 pending[key] = pending[key] + gx if key in pending else gx
+            else:
+                assert gx.shape == parent._data.shape, (type(fn).__name__, gx.shape,
+                                                        parent._data.shape)
+                prev = found.get(id(parent))
+                found[id(parent)] = (parent, gx if prev is None else prev[1] + gx)
         if not retain_graph:
             fn.release()
-    return leaves
+    return found
 
 
 def backward(heads, head_grads=None, retain_graph: bool = False):
@@ -196,7 +210,8 @@ def backward(heads, head_grads=None, retain_graph: bool = False):
     elif not isinstance(head_grads, (list, tuple)):
         head_grads = [head_grads]
     for leaf, g in _run_backward(heads, head_grads, retain_graph).values():
-        leaf._accumulate_grad(g)
+        if leaf._node is None:
+            leaf._accumulate_grad(g)
 
 
 def grad(heads, variables, head_grads=None, retain_graph: bool = False,

@@ -1,16 +1,19 @@
-"""Batch normalisation over NCHW (or NC) with one fused backward formula.
+"""Batch normalisation over NCHW (or NC) with one fused backward formula, optionally with ReLU.
 
 Training normalises with the batch mean and biased variance and updates the running statistics
 in place with the unbiased variance (PyTorch's convention; ``momentum`` is PyTorch's, i.e.
 Gluon's 1 - momentum). Inference uses the running statistics as a per-channel affine map.
+On the CPU the work runs over blocks of channels on both cores (``core/parallel.py``), each
+block's passes staying in cache.
 """
 from __future__ import annotations
 
 from ..autograd import Function
 from ..device import get_array_module
 from ..ndarray import as_raw
+from ..parallel import for_blocks
 
-__all__ = ["BatchNorm", "batch_norm"]
+__all__ = ["BatchNorm", "batch_norm", "batch_norm_relu"]
 
 
 def _axes(x):
@@ -22,34 +25,51 @@ def _channel(v, ndim):
 
 
 class BatchNorm(Function):
-    """Inputs: x, gamma, beta (gamma/beta may be None for scale/center off)."""
+    """Inputs: x, gamma, beta (gamma/beta may be None for scale/center off); ``relu`` fuses
+    max(y, 0) into the same pass."""
 
     def forward(self, x, gamma, beta):
         xp = get_array_module(x)
-        axes = _axes(x)
-        c = x.shape[1]
-        one = x.dtype.type(1)
-        gamma = xp.ones(c, x.dtype) if gamma is None else gamma
+        c, nd = x.shape[1], x.ndim
+        self.gamma = xp.ones(c, x.dtype) if gamma is None else gamma
         beta = xp.zeros(c, x.dtype) if beta is None else beta
+        y = xp.empty(x.shape, x.dtype)
+        eps = x.dtype.type(self.eps)
         if self.training:
-            mean = x.mean(axis=axes)
-            xc = x - _channel(mean, x.ndim)
-            var = (xc * xc).mean(axis=axes)
-            invstd = one / xp.sqrt(var + x.dtype.type(self.eps))
-            self._update_running(xp, mean, var, x.size // c)
-            self.xhat = xc * _channel(invstd, x.ndim)
-            y = self.xhat * _channel(gamma, x.ndim) + _channel(beta, x.ndim)
+            self.xhat = xp.empty(x.shape, x.dtype)
+            mean, var = xp.empty(c, x.dtype), xp.empty(c, x.dtype)
+            self.invstd = xp.empty(c, x.dtype)
+
+            def block(s):
+                xs, ys, hs = x[:, s], y[:, s], self.xhat[:, s]
+                mean[s] = xs.mean(axis=_axes(x))
+                xp.subtract(xs, _channel(mean[s], nd), out=hs)
+                xp.multiply(hs, hs, out=ys)
+                var[s] = ys.mean(axis=_axes(x))
+                self.invstd[s] = 1 / xp.sqrt(var[s] + eps)
+                hs *= _channel(self.invstd[s], nd)
+                self._affine(xp, hs, self.gamma[s], beta[s], ys)
+
+            for_blocks(block, c, x.size, xp)
+            self._update_running(mean, var, x.size // c)
         else:
-            rm, rv = self.running_mean, self.running_var
-            invstd = one / xp.sqrt(rv.astype(x.dtype) + x.dtype.type(self.eps))
-            scale = gamma * invstd
-            self.x = x
-            self.mean = rm.astype(x.dtype)
-            y = x * _channel(scale, x.ndim) + _channel(beta - self.mean * scale, x.ndim)
-        self.gamma, self.invstd = gamma, invstd
+            self.x, self.mean = x, self.running_mean.astype(x.dtype)
+            self.invstd = 1 / xp.sqrt(self.running_var.astype(x.dtype) + eps)
+            scale = self.gamma * self.invstd
+            shift = beta - self.mean * scale
+            for_blocks(lambda s: self._affine(xp, x[:, s], scale[s], shift[s], y[:, s]),
+                       c, x.size, xp)
+        if self.relu:
+            self.y = y
         return y
 
-    def _update_running(self, xp, mean, var, count):
+    def _affine(self, xp, xs, scale, shift, out):
+        xp.multiply(xs, _channel(scale, xs.ndim), out=out)
+        out += _channel(shift, xs.ndim)
+        if self.relu:
+            xp.maximum(out, 0, out=out)
+
+    def _update_running(self, mean, var, count):
         m = self.momentum
         unbiased = var * (count / max(count - 1, 1))
         rm, rv = self.running_mean, self.running_var
@@ -61,24 +81,55 @@ class BatchNorm(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         need = self.needs_input_grad
+        c, nd = gy.shape[1], gy.ndim
         axes = _axes(gy)
-        nd = gy.ndim
-        if self.training:
-            xhat = self.xhat
-        else:
-            xhat = (self.x - _channel(self.mean, nd)) * _channel(self.invstd, nd)
-        gbeta = gy.sum(axis=axes)
-        ggamma = (gy * xhat).sum(axis=axes)
-        gx = None
-        if need[0]:
-            scale = _channel(self.gamma * self.invstd, nd)
+        n = gy.dtype.type(gy.size // c)
+        gx = xp.empty(gy.shape, gy.dtype) if need[0] else None
+        ggamma, gbeta = xp.empty(c, gy.dtype), xp.empty(c, gy.dtype)
+
+        def block(s):
+            g = gy[:, s] * (self.y[:, s] > 0) if self.relu else gy[:, s]
             if self.training:
-                n = gy.dtype.type(gy.size // gy.shape[1])
-                gx = scale * (gy - _channel(gbeta / n, nd) - xhat * _channel(ggamma / n, nd))
+                xhat = self.xhat[:, s]
             else:
-                gx = gy * scale
+                xhat = (self.x[:, s] - _channel(self.mean[s], nd)) * _channel(self.invstd[s], nd)
+            gbeta[s] = g.sum(axis=axes)
+            ggamma[s] = (g * xhat).sum(axis=axes)
+            if gx is None:
+                return
+            scale = _channel(self.gamma[s] * self.invstd[s], nd)
+            out = gx[:, s]
+            if not self.training:
+                xp.multiply(g, scale, out=out)
+                return
+            # gx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)), one pass per term
+            xp.multiply(xhat, _channel(ggamma[s] / n, nd), out=out)
+            xp.subtract(g, out, out=out)
+            out -= _channel(gbeta[s] / n, nd)
+            out *= scale
+
+        for_blocks(block, c, gy.size, xp)
         return (gx, ggamma if len(need) > 1 and need[1] else None,
                 gbeta if len(need) > 2 and need[2] else None)
+
+
+def _check(x, gamma, beta, running_mean, running_var, training):
+    c = x.shape[1]
+    for name, v in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if v is not None and tuple(v.shape) != (c,):
+            raise ValueError(f"batch_norm: {name} has shape {tuple(v.shape)}, expected ({c},) "
+                             f"for an input with {c} channels {tuple(x.shape)}")
+    if training and x.size // c < 2:
+        raise ValueError(f"batch_norm: training needs more than one value per channel, got input "
+                         f"{tuple(x.shape)}")
+
+
+def _apply(x, gamma, beta, running_mean, running_var, training, momentum, eps, relu):
+    _check(x, gamma, beta, running_mean, running_var, training)
+    return BatchNorm.apply(x, gamma, beta, running_mean=as_raw(running_mean),
+                           running_var=as_raw(running_var), training=training,
+                           momentum=momentum, eps=eps, relu=relu)
 
 
 def batch_norm(x, gamma, beta, running_mean, running_var, training: bool,
@@ -89,15 +140,15 @@ def batch_norm(x, gamma, beta, running_mean, running_var, training: bool,
 
         y = npx.batch_norm(x, gamma, beta, rm, rv, training=autograd.is_training())
     """
-    c = x.shape[1]
-    for name, v in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
-                    ("running_var", running_var)):
-        if v is not None and tuple(v.shape) != (c,):
-            raise ValueError(f"batch_norm: {name} has shape {tuple(v.shape)}, expected ({c},) "
-                             f"for an input with {c} channels {tuple(x.shape)}")
-    if training and x.size // c < 2:
-        raise ValueError(f"batch_norm: training needs more than one value per channel, got input "
-                         f"{tuple(x.shape)}")
-    return BatchNorm.apply(x, gamma, beta, running_mean=as_raw(running_mean),
-                           running_var=as_raw(running_var), training=training,
-                           momentum=momentum, eps=eps)
+    return _apply(x, gamma, beta, running_mean, running_var, training, momentum, eps, False)
+
+
+def batch_norm_relu(x, gamma, beta, running_mean, running_var, training: bool,
+                    momentum: float = 0.1, eps: float = 1e-5):
+    """``relu(batch_norm(...))`` in one fused pass forward and backward (conv-BN-ReLU blocks).
+
+    Example::
+
+        y = npx.batch_norm_relu(x, gamma, beta, rm, rv, training=True)
+    """
+    return _apply(x, gamma, beta, running_mean, running_var, training, momentum, eps, True)

@@ -23,6 +23,11 @@ def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
+def conv_output_size_2d(x_shape, W_shape, op) -> tuple:
+    return tuple(conv_output_size(n, k, s, p, d) for n, k, s, p, d in
+                 zip(x_shape[2:], W_shape[2:], op.stride, op.padding, op.dilation))
+
+
 def im2col(x, kh, kw, sy, sx, ph, pw, dy, dx):
     """(n, c, h, w) -> (n, c, kh, kw, oh, ow) from kh*kw strided slices of the padded input."""
     xp = get_array_module(x)
@@ -61,39 +66,43 @@ class Conv2d(Function):
         n, c, h, w = x.shape
         o, cg, kh, kw = W.shape
         g = self.groups
-        sy, sx = self.stride
-        ph, pw = self.padding
-        dy, dx = self.dilation
-        self.plain = (kh, kw, sy, sx, ph, pw) == (1, 1, 1, 1, 0, 0)
-        if self.plain:
-            col = x.reshape(n, g, cg, h * w)
-            oh, ow = h, w
-        else:
-            col = im2col(x, kh, kw, sy, sx, ph, pw, dy, dx)
-            oh, ow = col.shape[-2:]
-            col = col.reshape(n, g, cg * kh * kw, oh * ow)
+        self.plain = (kh, kw, *self.stride, *self.padding) == (1, 1, 1, 1, 0, 0)
+        col = self._columns(x, W)
+        oh, ow = (h, w) if self.plain else conv_output_size_2d(x.shape, W.shape, self)
         W3 = W.reshape(g, o // g, cg * kh * kw)
         y = xp.matmul(W3, col).reshape(n, o, oh, ow)
         if b is not None:
             y += b.reshape(1, o, 1, 1)
-        self.col, self.W, self.x_shape = col, W, x.shape
+        # NOTE: the column buffer is kh*kw times the input; keep the input and rebuild the
+        # columns in backward instead (one more im2col, far less memory).
+        self.x, self.W = x, W
         return y
+
+    def _columns(self, x, W):
+        n, c, h, w = x.shape
+        _, cg, kh, kw = W.shape
+        if self.plain:
+            return x.reshape(n, self.groups, cg, h * w)
+        col = im2col(x, kh, kw, *self.stride, *self.padding, *self.dilation)
+        return col.reshape(n, self.groups, cg * kh * kw, -1)
 
     def backward(self, gy):
         xp = get_array_module(gy)
         need = self.needs_input_grad
-        n, c, h, w = self.x_shape
+        n, c, h, w = self.x.shape
         o, cg, kh, kw = self.W.shape
         g = self.groups
         gy4 = gy.reshape(n, g, o // g, -1)
         gx = gW = gb = None
         if need[1]:
-            gW = xp.matmul(gy4, self.col.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.W.shape)
+            col = self._columns(self.x, self.W)
+            gW = xp.matmul(gy4, col.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.W.shape)
+            del col
         if need[0]:
             W3 = self.W.reshape(g, o // g, cg * kh * kw)
             gcol = xp.matmul(W3.transpose(0, 2, 1), gy4)
             if self.plain:
-                gx = gcol.reshape(self.x_shape)
+                gx = gcol.reshape(self.x.shape)
             else:
                 oh, ow = gy.shape[-2:]
                 gx = col2im(gcol.reshape(n, c, kh, kw, oh, ow), h, w, *self.stride,

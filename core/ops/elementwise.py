@@ -49,13 +49,16 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        self.a, self.b = a, b
+        need = self.needs_input_grad or (False, False)
+        self.sa, self.sb = _shape(a), _shape(b)
+        self.a = a if need[1] else None  # d/db needs a, d/da needs b
+        self.b = b if need[0] else None
         return a * b
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
-        return (unbroadcast(gy * self.b, _shape(self.a)) if na else None,
-                unbroadcast(gy * self.a, _shape(self.b)) if nb else None)
+        return (unbroadcast(gy * self.b, self.sa) if na else None,
+                unbroadcast(gy * self.a, self.sb) if nb else None)
 
 
 class Div(Function):

@@ -62,7 +62,7 @@ def test_saved_arrays_released_after_backward():
     node = h._node
     assert node.__dict__
     y.backward()
-    assert node.inputs is None and not hasattr(node, "y")
+    assert node.parents is None and not hasattr(node, "y")
 
 
 def test_pause_records_nothing():
@@ -160,3 +160,26 @@ def test_gpu_request_without_device_says_why():
 def test_default_device_context():
     with gk.device(gk.cpu()):
         assert np.zeros(2).device == gk.cpu()
+
+
+def test_graph_keeps_only_what_backward_needs():
+    import weakref
+
+    x = np.ones((4, 4)).attach_grad()
+    with autograd.record():
+        h = x * 3
+        ref = weakref.ref(h._data)
+        y = ((h + 1) * 2).sum()  # Add and a scalar Mul save nothing of h
+    del h
+    assert ref() is None  # h's data was freed during forward
+    y.backward()
+    onp.testing.assert_array_equal(x.grad.asnumpy(), onp.full((4, 4), 6.0))
+
+
+def test_grad_of_an_intermediate_array():
+    x = np.array([1.0, 2.0]).attach_grad()
+    with autograd.record():
+        h = x * x
+        y = (h * 3).sum()
+    (gh,) = autograd.grad(y, [h])
+    onp.testing.assert_array_equal(gh.asnumpy(), [3.0, 3.0])

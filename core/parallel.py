@@ -1,0 +1,94 @@
+"""Multi-core elementwise work on the CPU: NumPy ufuncs release the GIL but use one core.
+
+Large arrays are cut into blocks along one axis and the blocks run on a small thread pool. A block
+of ~256K elements also fits in L2, so a chain of passes over one block (batch norm's centre,
+scale, shift) reads main memory once. CuPy arrays and small arrays run inline, unchanged.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+import numpy
+
+__all__ = ["num_threads", "for_blocks", "ufunc", "MIN_PARALLEL_SIZE", "BLOCK_SIZE"]
+
+MIN_PARALLEL_SIZE = 1 << 17  # elements; below this the thread hand-off costs more than it saves
+BLOCK_SIZE = 1 << 18  # elements per block (1 MiB of float32)
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def num_threads() -> int:
+    """Worker threads: ``GLUONKIT_NUM_THREADS`` or the number of CPUs this process may use."""
+    env = os.environ.get("GLUONKIT_NUM_THREADS")
+    if env:
+        return max(1, int(env))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(num_threads(), thread_name_prefix="gluonkit")
+    return _pool
+
+
+def _blocks(length: int, size: int, threads: int) -> list[slice]:
+    """Split range(length) into >= ``threads`` near-equal slices of about BLOCK_SIZE elements."""
+    count = min(length, max(threads, -(-size // BLOCK_SIZE)))
+    per_block = -(-length // count)
+    return [slice(i, min(i + per_block, length)) for i in range(0, length, per_block)]
+
+
+def for_blocks(fn: Callable[[slice], object], length: int, size: int, xp=numpy) -> list:
+    """Call ``fn(block)`` for slices covering range(length); ``size`` is the total elements.
+
+    Blocks run on the thread pool when ``xp`` is NumPy, the work is large and there is more
+    than one core; ``fn`` must write disjoint parts of its outputs. Returns the results in order.
+
+    Example::
+
+        for_blocks(lambda s: numpy.multiply(a[:, s], 2, out=y[:, s]), a.shape[1], a.size)
+    """
+    threads = num_threads()
+    if xp is not numpy or size < MIN_PARALLEL_SIZE or threads == 1 or length < 2:
+        return [fn(slice(0, length))]
+    return list(_executor().map(fn, _blocks(length, size, threads)))
+
+
+def _cut(a, axis: int, ndim: int, block: slice):
+    """The part of broadcast operand ``a`` that lines up with ``block`` of the output's axis."""
+    if not isinstance(a, numpy.ndarray) or a.ndim == 0:
+        return a
+    own = axis - (ndim - a.ndim)
+    if own < 0 or a.shape[own] == 1:
+        return a
+    return a[(slice(None),) * own + (block,)]
+
+
+def ufunc(f: numpy.ufunc, *args, out=None, axis: int = 0):
+    """``f(*args, out=out)`` with broadcasting, split along ``axis`` across threads on the CPU.
+
+    Example::
+
+        y = parallel.ufunc(numpy.maximum, x, 0, out=x)   # in-place ReLU on both cores
+    """
+    arrays = [a for a in args if hasattr(a, "shape")]
+    if arrays and not all(isinstance(a, numpy.ndarray) for a in arrays):
+        return f(*args) if out is None else f(*args, out=out)
+    shape = numpy.broadcast_shapes(*(a.shape for a in arrays))
+    if out is None:
+        if int(numpy.prod(shape)) < MIN_PARALLEL_SIZE:
+            return f(*args)
+        probe = f(*[a.reshape(-1)[:1] if hasattr(a, "shape") and a.size else a for a in args])
+        out = numpy.empty(shape, dtype=probe.dtype)
+    if not shape:
+        return f(*args, out=out)
+
+    def run(block):
+        f(*[_cut(a, axis, len(shape), block) for a in args], out=_cut(out, axis, len(shape), block))
+
+    for_blocks(run, shape[axis], out.size)
+    return out
