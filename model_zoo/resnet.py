@@ -266,9 +266,21 @@ _TOP1 = {
     "resnet50_v2": (77.11, "GluonCV resnet50_v2"),
 }
 
-_PARAMS = {"resnet18_v1b": 11689512, "resnet34_v1b": 21797672, "resnet50_v1b": 25557032,
-           "resnet101_v1b": 44549160, "resnet152_v1b": 60192808, "resnet50_v1c": 25576264,
-           "resnet50_v1d": 25576264, "resnet50_v1s": 25680808}
+# Trainable parameters at the default classes (computed from the architecture; the v1b, c, d
+# and s counts equal torchvision's and timm's published ones).
+_PARAMS = {"cifar_resnet110_v1": 1730714, "cifar_resnet110_v2": 1730522,
+           "cifar_resnet20_v1": 272474, "cifar_resnet20_v2": 272282, "cifar_resnet56_v1": 855770,
+           "cifar_resnet56_v2": 855578, "resnet101_v1": 44549160, "resnet101_v1b": 44549160,
+           "resnet101_v1c": 44568392, "resnet101_v1d": 44568392, "resnet101_v1s": 44672936,
+           "resnet101_v2": 44541608, "resnet152_v1": 60192808, "resnet152_v1b": 60192808,
+           "resnet152_v1c": 60212040, "resnet152_v1d": 60212040, "resnet152_v1s": 60316584,
+           "resnet152_v2": 60185256, "resnet18_v1": 11689512, "resnet18_v1b": 11689512,
+           "resnet18_v1c": 11708744, "resnet18_v1d": 11708744, "resnet18_v1s": 11837992,
+           "resnet18_v2": 11687848, "resnet34_v1": 21797672, "resnet34_v1b": 21797672,
+           "resnet34_v1c": 21816904, "resnet34_v1d": 21816904, "resnet34_v1s": 21946152,
+           "resnet34_v2": 21796008, "resnet50_v1": 25557032, "resnet50_v1b": 25557032,
+           "resnet50_v1c": 25576264, "resnet50_v1d": 25576264, "resnet50_v1s": 25680808,
+           "resnet50_v2": 25549480}
 
 
 # torchvision's ImageNet weights for the v1b layout. torchvision publishes only the first hex
@@ -338,6 +350,7 @@ def _register_cifar(depth: int, version: str):
     entry.__doc__ = f"CIFAR ResNet-{depth} {version} (GluonCV's layout)."
     register_model(input_size=(3, 32, 32), mean=(0.4914, 0.4822, 0.4465),
                    std=(0.2023, 0.1994, 0.2010), crop_pct=1.0, num_classes=10,
+                   num_params=_PARAMS[name],
                    top1=_CIFAR_TOP1[name], top1_source=f"GluonCV {name} (CIFAR-10)")(entry)
     return entry
 

@@ -108,13 +108,14 @@ def test_state_dict_matches_reference(key):
 
 
 @pytest.mark.parametrize("name", list_models())
-def test_metadata_names_exist(name):
-    model = get_model(name, classes=3)
+def test_metadata_matches_the_model(name):
+    model = get_model(name)
     meta = model.default_cfg
     params = model.collect_params()
     assert meta["classifier"] + ".weight" in params
     assert meta["first_conv"] + ".weight" in params
-    assert {"input_size", "mean", "std", "crop_pct", "top1"} <= set(meta)
+    assert meta["num_params"] == n_trainable(model)
+    assert {"input_size", "mean", "std", "crop_pct", "top1", "top1_source"} <= set(meta)
 
 
 @pytest.mark.parametrize("name", ["lenet", "resnet18_v1d", "resnest14", "googlenet",
