@@ -79,7 +79,9 @@ class SoftmaxCrossEntropyLoss(Loss):
             parts.append("sparse_label=False")
         if self._smoothing:
             parts.append(f"label_smoothing={self._smoothing}")
-        return ", ".join(parts + ([super().extra_repr()] if self._weight != 1.0 else []))
+        if self._weight != 1.0:
+            parts.append(super().extra_repr())
+        return ", ".join(parts)
 
 
 class DistillationLoss(Loss):

@@ -3,9 +3,10 @@ from . import init
 from .basic_layers import (Activation, Dense, Dropout, Flatten, HybridSequential, Identity, Lambda,
                            Sequential)
 from .block import Block, HybridBlock, ParameterDict, StateDictError
-from .conv_layers import AvgPool2D, Conv2D, GlobalAvgPool2D, GlobalMaxPool2D, MaxPool2D
+from .conv_layers import Conv2D
 from .norm_layers import BatchNorm
 from .parameter import DeferredInitializationError, Parameter
+from .pool_layers import AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, MaxPool2D
 
 __all__ = ["init", "Block", "HybridBlock", "Parameter", "ParameterDict", "StateDictError",
            "DeferredInitializationError", "Sequential", "HybridSequential", "Dense", "Activation",

@@ -74,7 +74,7 @@ class Dense(HybridBlock):
         super().__init__()
         if units <= 0:
             raise ValueError(f"Dense: units must be positive, got {units}")
-        self._units, self._flatten, self._in_units = units, flatten, in_units
+        self._units, self._flatten = units, flatten
         self.weight = Parameter((units, in_units), dtype, init=weight_initializer)
         self.bias = Parameter((units,), dtype, init=bias_initializer) if use_bias else None
         self.act = _activation(activation)
@@ -115,11 +115,15 @@ class Dropout(HybridBlock):
 
 
 class Flatten(HybridBlock):
+    """(N, ...) -> (N, prod(...))."""
+
     def forward(self, x):
         return npx.flatten(x)
 
 
 class Identity(HybridBlock):
+    """Returns its input (a placeholder for a removed layer, e.g. a classifier)."""
+
     def forward(self, x):
         return x
 

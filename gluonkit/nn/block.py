@@ -11,6 +11,8 @@ from collections import OrderedDict
 
 import numpy as onp
 
+import gluonkit as gk
+
 from .parameter import Parameter, shapes_compatible
 
 __all__ = ["Block", "HybridBlock", "ParameterDict", "StateDictError"]
@@ -197,10 +199,13 @@ class Block:
         if not str(path).endswith(".safetensors"):
             raise ValueError(f"load_parameters reads .safetensors files, got {path!r}; convert "
                              "PyTorch checkpoints with scripts/convert_weights.py")
-        if device is not None:
-            self.to_device(device)
-        self.load_state_dict(load_file(path), allow_missing=allow_missing,
-                             ignore_extra=ignore_extra)
+        state = load_file(path)
+        if device is None:
+            self.load_state_dict(state, allow_missing=allow_missing, ignore_extra=ignore_extra)
+            return
+        self.to_device(device)
+        with gk.device(device):  # parameters created by the load land on ``device`` too
+            self.load_state_dict(state, allow_missing=allow_missing, ignore_extra=ignore_extra)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

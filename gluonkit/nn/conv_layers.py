@@ -1,4 +1,4 @@
-"""Convolution and pooling layers with Gluon's constructors."""
+"""The convolution layer with Gluon's constructor and torchvision's parameter names."""
 from __future__ import annotations
 
 from gluonkit import npx
@@ -7,10 +7,11 @@ from .basic_layers import _activation
 from .block import HybridBlock
 from .parameter import Parameter
 
-__all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D"]
+__all__ = ["Conv2D"]
 
 
-def _pair(v, name):
+def to_pair(v, name: str) -> tuple:
+    """An int or a pair of ints as a pair, checked (kernel sizes, strides, padding)."""
     pair = (v, v) if isinstance(v, int) else tuple(v)
     if len(pair) != 2 or any(not isinstance(i, int) or i < 0 for i in pair):
         raise ValueError(f"{name} must be a non-negative int or a pair of them, got {v!r}")
@@ -31,14 +32,14 @@ class Conv2D(HybridBlock):
         if in_channels % groups:
             raise ValueError(f"Conv2D: in_channels={in_channels} is not divisible by "
                              f"groups={groups}")
-        self._channels, self._groups, self._in_channels = channels, groups, in_channels
-        self._kernel = _pair(kernel_size, "kernel_size")
-        self._strides = _pair(strides, "strides")
+        self._channels, self._groups = channels, groups
+        self._kernel = to_pair(kernel_size, "kernel_size")
+        self._strides = to_pair(strides, "strides")
         if 0 in self._kernel or 0 in self._strides:
             raise ValueError(f"Conv2D: kernel_size {self._kernel} and strides {self._strides} "
                              "must be positive")
-        self._padding = _pair(padding, "padding")
-        self._dilation = _pair(dilation, "dilation")
+        self._padding = to_pair(padding, "padding")
+        self._dilation = to_pair(dilation, "dilation")
         self.weight = Parameter((channels, in_channels // groups) + self._kernel, dtype,
                                 init=weight_initializer)
         self.bias = Parameter((channels,), dtype, init=bias_initializer) if use_bias else None
@@ -70,61 +71,3 @@ class Conv2D(HybridBlock):
         if self.bias is None:
             s += ", bias=False"
         return s
-
-
-class _Pool(HybridBlock):
-    def __init__(self, pool_size=2, strides=None, padding=0, ceil_mode=False):
-        super().__init__()
-        self._kernel = _pair(pool_size, "pool_size")
-        self._strides = self._kernel if strides is None else _pair(strides, "strides")
-        if 0 in self._kernel or 0 in self._strides:
-            raise ValueError(f"pool_size {self._kernel} and strides {self._strides} must be "
-                             "positive")
-        self._padding = _pair(padding, "padding")
-        self._ceil = ceil_mode
-
-    def extra_repr(self):
-        s = f"pool_size={self._kernel}"
-        if self._strides != self._kernel:
-            s += f", strides={self._strides}"
-        if self._padding != (0, 0):
-            s += f", padding={self._padding}"
-        if self._ceil:
-            s += ", ceil_mode=True"
-        return s
-
-
-class MaxPool2D(_Pool):
-    """Max over ``pool_size`` windows; ``strides`` default to ``pool_size`` (Gluon)."""
-
-    def forward(self, x):
-        return npx.max_pool2d(x, self._kernel, self._strides, self._padding, self._ceil)
-
-
-class AvgPool2D(_Pool):
-    def __init__(self, pool_size=2, strides=None, padding=0, ceil_mode=False,
-                 count_include_pad: bool = True):
-        super().__init__(pool_size, strides, padding, ceil_mode)
-        self._count_include_pad = count_include_pad
-
-    def forward(self, x):
-        return npx.avg_pool2d(x, self._kernel, self._strides, self._padding, self._ceil,
-                              self._count_include_pad)
-
-    def extra_repr(self):
-        s = super().extra_repr()
-        return s if self._count_include_pad else s + ", count_include_pad=False"
-
-
-class GlobalAvgPool2D(HybridBlock):
-    """(N, C, H, W) -> (N, C, 1, 1) averages."""
-
-    def forward(self, x):
-        return npx.adaptive_avg_pool2d(x, 1)
-
-
-class GlobalMaxPool2D(HybridBlock):
-    """(N, C, H, W) -> (N, C, 1, 1) maxima."""
-
-    def forward(self, x):
-        return x.max(axis=(2, 3), keepdims=True)

@@ -26,7 +26,6 @@ class BatchNorm(HybridBlock):
             raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum}")
         self._momentum, self._eps = momentum, epsilon
         self._use_global_stats = use_global_stats
-        self._center, self._scale = center, scale
         c = (in_channels,)
         self.gamma = Parameter(c, init=gamma_initializer, grad_req="write" if scale else "null")
         self.beta = Parameter(c, init=beta_initializer, grad_req="write" if center else "null")

@@ -124,3 +124,16 @@ def test_load_states_rejects_other_files(tmp_path):
     trainer = Trainer(net.collect_params(), "sgd")
     with pytest.raises(ValueError, match="no Trainer state"):
         trainer.load_states(str(tmp_path / "net.safetensors"))
+
+
+def test_base_rescale_grad_multiplies_with_batch_scaling_and_lists_of_params():
+    p = nn.Parameter((1,))
+    p.set_data(onp.zeros(1))
+    trainer = Trainer([p], "sgd", {"learning_rate": 1.0, "rescale_grad": 2.0})
+    for _ in range(2):  # the batch scaling does not compound across steps
+        with autograd.record():
+            loss = (p.data() * 8.0).sum()
+        loss.backward()
+        trainer.step(4)
+    onp.testing.assert_array_equal(p.data().asnumpy(), [-8.0])
+    assert list(trainer.state_meta()["counters"]) == ["0"]
