@@ -31,7 +31,8 @@ _new = object.__new__
 class ndarray:
     """A device array with autograd. Create one with ``gluonkit.np.array``."""
 
-    __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_grad_req", "__weakref__")
+    __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_grad_req", "_fresh",
+                 "__weakref__")
     __array_priority__ = 100
     # NumPy defers its operators to ours (``numpy_array + x`` gives an ndarray).
     __array_ufunc__ = None
@@ -51,6 +52,7 @@ class ndarray:
         out._requires_grad = False
         out._grad = None
         out._grad_req = "null"
+        out._fresh = False
         return out
 
     # ------------------------------------------------------------------ properties
@@ -154,6 +156,7 @@ class ndarray:
         self._grad_req = grad_req
         self._requires_grad = grad_req != "null"
         self._grad = self._xp.zeros_like(self._data) if self._requires_grad else None
+        self._fresh = False
         return self
 
     @property
@@ -161,10 +164,18 @@ class ndarray:
         return None if self._grad is None else ndarray._wrap(self._grad)
 
     def _accumulate_grad(self, g):
-        if self._grad_req == "add" and self._grad is not None:
+        """Write (or add) a backward's gradient into this leaf's own buffer.
+
+        NOTE: copying into the buffer, never keeping ``g`` itself, matters: backward may hand
+        the same array (or a read-only broadcast view) to several leaves.
+        """
+        if self._grad is None:
+            return
+        if self._grad_req == "add":
             self._grad += g
-        elif self._grad_req != "null":
-            self._grad = g if g.dtype == self._data.dtype else g.astype(self._data.dtype)
+        else:
+            self._grad[...] = g
+        self._fresh = True
 
     def backward(self, out_grad=None, retain_graph: bool = False):
         """Backpropagate from this array; the head gradient defaults to ones."""

@@ -1,8 +1,8 @@
 """Multi-core elementwise work on the CPU: NumPy ufuncs release the GIL but use one core.
 
 Large arrays are cut into blocks along one axis and the blocks run on a small thread pool. A block
-of ~256K elements also fits in L2, so a chain of passes over one block (batch norm's centre,
-scale, shift) reads main memory once. CuPy arrays and small arrays run inline, unchanged.
+of ~256K elements stays in cache, so a chain of passes over one block (batch norm's centre,
+scale, shift) mostly reads main memory once. CuPy arrays and small arrays run inline, unchanged.
 """
 from __future__ import annotations
 

@@ -13,10 +13,10 @@ import numpy as onp
 
 from gluonkit.utils.io import atomic_save_safetensors
 
-from .pth_reader import load_pth
+from .pth_reader import UnsafeCheckpointError, load_pth
 
 __all__ = ["load_checkpoint", "to_gluonkit", "to_torch_names", "save_safetensors",
-           "CheckpointMismatchError"]
+           "CheckpointMismatchError", "UnsafeCheckpointError"]
 
 
 class CheckpointMismatchError(ValueError):

@@ -13,6 +13,7 @@ import fcntl
 import fnmatch
 import hashlib
 import http.client
+import io
 import json
 import os
 import shutil
@@ -65,7 +66,7 @@ _verified: set = set()
 
 def models_dir() -> Path:
     home = os.environ.get("GLUONKIT_HOME", os.path.join(os.path.expanduser("~"), ".gluonkit"))
-    path = Path(home) / "models"
+    path = Path(home).expanduser() / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -83,6 +84,7 @@ def _matches(found: str, expected: str) -> bool:
 
 
 def _manifest() -> dict:
+    """filename -> full SHA-256 of every file this cache downloaded, unpacked or verified."""
     path = models_dir() / MANIFEST
     if not path.exists():
         return {}
@@ -90,12 +92,19 @@ def _manifest() -> dict:
         return json.load(f)
 
 
-def _write_manifest(manifest: dict) -> None:
+def _update_manifest(add: dict | None = None, remove=()) -> None:
+    """Read-modify-write the manifest under a lock, so parallel processes lose no entry."""
     folder = models_dir()
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".manifest-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
-    os.replace(tmp, folder / MANIFEST)
+    with open(folder / (MANIFEST + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = _manifest()
+        manifest.update(add or {})
+        for name in remove:
+            manifest.pop(name, None)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".manifest-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(manifest, f, indent=1, sort_keys=True)
+        os.replace(tmp, folder / MANIFEST)
 
 
 def _expected(wf: WeightFile) -> str:
@@ -104,15 +113,25 @@ def _expected(wf: WeightFile) -> str:
     return recorded if recorded and _matches(recorded, wf.sha256) else wf.sha256
 
 
-def _check_cached(path: Path, expected: str) -> None:
+def _check_cached(path: Path, expected: str) -> str:
+    """Hash ``path`` once per process; returns its digest ('' when already checked)."""
     if str(path) in _verified:
-        return
+        return ""
     found = sha256_of(path)
     if not _matches(found, expected):
         raise StoreError(f"cached file {path} is corrupt: SHA-256 {found}, expected {expected}. "
                          f"Delete it (gluonkit.model_zoo.store.purge({path.name!r})) and fetch "
                          "again")
     _verified.add(str(path))
+    return found
+
+
+def _use_cached(path: Path, wf: WeightFile) -> Path:
+    """A cached file, checked; a file put there by hand gets its digest recorded."""
+    found = _check_cached(path, _expected(wf))
+    if found and wf.filename not in _manifest():
+        _update_manifest({wf.filename: found})
+    return path
 
 
 def _mirrors() -> list:
@@ -132,8 +151,7 @@ def fetch(wf: WeightFile, progress: bool = True, retries: int = 3, timeout: floa
     folder = models_dir()
     path = folder / wf.filename
     if path.exists():
-        _check_cached(path, _expected(wf))
-        return path
+        return _use_cached(path, wf)
     urls = [f"{m}/{wf.filename}" for m in _mirrors()] + list(wf.urls)
     if os.environ.get("GLUONKIT_OFFLINE") == "1":
         raise StoreError(f"GLUONKIT_OFFLINE=1 and {wf.filename} is not cached: put the file at "
@@ -145,8 +163,7 @@ def fetch(wf: WeightFile, progress: bool = True, retries: int = 3, timeout: floa
     with open(str(path) + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process downloads; the others wait, then reuse
         if path.exists():
-            _check_cached(path, _expected(wf))
-            return path
+            return _use_cached(path, wf)
         errors = []
         for url in urls:
             try:
@@ -154,12 +171,12 @@ def fetch(wf: WeightFile, progress: bool = True, retries: int = 3, timeout: floa
             except DownloadError as e:
                 errors.append(str(e))
                 continue
-            manifest = _manifest()
-            manifest[wf.filename] = digest
-            _write_manifest(manifest)
+            _update_manifest({wf.filename: digest})
             _verified.add(str(path))
             return path
-    raise DownloadError(f"could not fetch {wf.filename}:\n  " + "\n  ".join(errors))
+    raise DownloadError(f"could not fetch {wf.filename}:\n  " + "\n  ".join(errors) + "\n"
+                        f"Try again later, set GLUONKIT_REPO_URL to a mirror, or put a copy "
+                        f"with SHA-256 {wf.sha256} at {path}")
 
 
 def _download(url, path: Path, expected, progress, retries, timeout, backoff) -> str:
@@ -176,6 +193,10 @@ def _download(url, path: Path, expected, progress, retries, timeout, backoff) ->
                                         timeout=timeout) as r:
                 if offset and r.status != 206:  # server ignored Range: start over
                     offset = 0
+                elif offset and not r.headers.get("Content-Range", "").startswith(
+                        f"bytes {offset}-"):
+                    part.unlink()  # a range we did not ask for: start over on the next try
+                    raise http.client.HTTPException(f"unexpected Content-Range for {offset}-")
                 length = r.headers.get("Content-Length")
                 total = offset + int(length) if length else None
                 with open(part, "ab" if offset else "wb") as out, \
@@ -207,89 +228,108 @@ def _download(url, path: Path, expected, progress, retries, timeout, backoff) ->
     return found
 
 
+def _is_weight_file(path: Path) -> bool:
+    return path.is_file() and path.name != MANIFEST and not path.name.startswith(".") \
+        and not path.name.endswith((".lock", ".part"))
+
+
 def list_cached() -> list:
-    """[{'filename', 'size', 'sha256'}] of the cache (sha256 as recorded at download)."""
+    """[{'filename', 'size', 'sha256'}] of the cache (sha256 as recorded, None if never)."""
     manifest = _manifest()
-    out = []
-    for path in sorted(models_dir().iterdir()):
-        if path.is_file() and path.name != MANIFEST and not path.name.endswith((".lock", ".part")) \
-                and not path.name.startswith("."):
-            out.append({"filename": path.name, "size": path.stat().st_size,
-                        "sha256": manifest.get(path.name)})
-    return out
+    return [{"filename": p.name, "size": p.stat().st_size, "sha256": manifest.get(p.name)}
+            for p in sorted(models_dir().iterdir()) if _is_weight_file(p)]
 
 
 def verify(names=None) -> dict:
-    """Re-hash cached files against the manifest; {filename: True/False}."""
-    manifest = _manifest()
+    """Re-hash cached files; {filename: True if it matches its recorded SHA-256}.
+
+    A file with no recorded hash (copied in by hand and never used) reports False.
+    """
     result = {}
     for item in list_cached():
         name = item["filename"]
-        if names is not None and name not in names:
-            continue
-        result[name] = manifest.get(name) == sha256_of(models_dir() / name)
+        if names is None or name in names:
+            result[name] = item["sha256"] == sha256_of(models_dir() / name)
+            if not result[name]:
+                _verified.discard(str(models_dir() / name))
     return result
 
 
 def purge(pattern: str | None = None) -> list:
-    """Delete cached files (all, or those matching a shell pattern); returns their names."""
-    manifest = _manifest()
+    """Delete cached files (all, or those matching a shell pattern); returns their names.
+
+    Partial downloads and lock files matching the pattern go too but are not listed.
+    """
     removed = []
     for path in list(models_dir().iterdir()):
-        if path.name == MANIFEST or not path.is_file():
+        if path.name.startswith((MANIFEST, ".")) or not path.is_file():
             continue
         if pattern is None or fnmatch.fnmatch(path.name, pattern):
             path.unlink()
-            manifest.pop(path.name, None)
             _verified.discard(str(path))
-            if not path.name.endswith((".lock", ".part")):
-                removed.append(path.name)
-    _write_manifest(manifest)
-    return sorted(removed)
+            removed.append(path.name)
+    _update_manifest(remove=removed)
+    return sorted(n for n in removed if not n.endswith((".lock", ".part")))
 
 
 def pack(path) -> Path:
-    """Write the cache (files and manifest) to a tar file for a machine without internet."""
+    """Write the cache to a tar file, with a manifest of every file's SHA-256, to carry it to
+    a machine without internet. A file that no longer matches its recorded hash is refused."""
     path = Path(path)
+    manifest, packed = _manifest(), {}
     with tarfile.open(path, "w") as tar:
         for item in list_cached():
-            tar.add(models_dir() / item["filename"], arcname=item["filename"])
-        manifest = models_dir() / MANIFEST
-        if manifest.exists():
-            tar.add(manifest, arcname=MANIFEST)
+            name = item["filename"]
+            found = sha256_of(models_dir() / name)
+            if item["sha256"] not in (None, found):
+                raise StoreError(f"cached file {name} is corrupt (SHA-256 {found}, recorded "
+                                 f"{manifest[name]}); purge it and fetch again before packing")
+            tar.add(models_dir() / name, arcname=name)
+            packed[name] = found
+        data = json.dumps(packed, indent=1, sort_keys=True).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size, info.mtime = len(data), int(time.time())
+        tar.addfile(info, io.BytesIO(data))
     return path
 
 
 def unpack(path) -> list:
     """Add the files of a ``pack`` tar to the cache, each checked against the packed hashes.
 
-    Only plain files with plain names are read (no path traversal); a file whose hash does not
-    match is refused and never replaces a good cached file.
+    All or nothing: every member is extracted to a temporary file and checked before any is
+    moved into place, so a bad pack never replaces a good cached file. Only plain files with
+    plain names are read (no links, no path traversal).
     """
     folder = models_dir()
-    added = []
-    with tarfile.open(path) as tar:
-        members = {m.name: m for m in tar.getmembers()}
-        if MANIFEST not in members:
-            raise StoreError(f"{path} has no {MANIFEST}; make packs with store.pack()")
-        packed = json.load(tar.extractfile(members[MANIFEST]))
-        manifest = _manifest()
-        for name, member in members.items():
-            if name == MANIFEST:
-                continue
-            if not member.isfile() or os.path.basename(name) != name or name.startswith("."):
-                raise StoreError(f"{path}: refusing member {name!r} (not a plain file name)")
-            expected = packed.get(name)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".unpack-")
-            with os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(tar.extractfile(member), out)
-            found = sha256_of(tmp)
-            if expected is None or found != expected:
-                os.remove(tmp)
-                raise StoreError(f"{path}: {name} has SHA-256 {found}, the pack says {expected}; "
-                                 "nothing was replaced")
+    staged = {}
+    try:
+        with tarfile.open(path) as tar:
+            members = tar.getmembers()
+            by_name = {m.name: m for m in members}
+            if MANIFEST not in by_name or not by_name[MANIFEST].isfile():
+                raise StoreError(f"{path} has no {MANIFEST}; make packs with store.pack()")
+            packed = json.load(tar.extractfile(by_name[MANIFEST]))
+            for member in members:
+                name = member.name
+                if name == MANIFEST:
+                    continue
+                if not member.isfile() or os.path.basename(name) != name \
+                        or name.startswith(".") or name in staged:
+                    raise StoreError(f"{path}: refusing member {name!r} (not a plain file name)")
+                fd, tmp = tempfile.mkstemp(dir=folder, prefix=".unpack-")
+                staged[name] = tmp
+                with os.fdopen(fd, "wb") as out:
+                    shutil.copyfileobj(tar.extractfile(member), out)
+                found = sha256_of(tmp)
+                if found != packed.get(name):
+                    raise StoreError(f"{path}: {name} has SHA-256 {found}, the pack says "
+                                     f"{packed.get(name)}; nothing was replaced")
+        for name, tmp in staged.items():
             os.replace(tmp, folder / name)
-            manifest[name] = found
-            added.append(name)
-        _write_manifest(manifest)
-    return sorted(added)
+            _verified.discard(str(folder / name))
+        _update_manifest({name: packed[name] for name in staged})
+    finally:
+        for tmp in staged.values():
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return sorted(staged)

@@ -1,6 +1,7 @@
 """Convert a torchvision/timm checkpoint (.pth/.pt/.safetensors/.npz) into gluonkit .safetensors.
 
-    python scripts/convert_weights.py resnet50-0676ba61.pth resnet50_v1b.safetensors --model resnet50_v1b
+    python scripts/convert_weights.py resnet50-0676ba61.pth resnet50_v1b.safetensors \
+        --model resnet50_v1b --meta top1=76.13 source_url=https://download.pytorch.org/...
 
 The file is read without PyTorch (a restricted unpickler); names are mapped onto the zoo model
 (batch norm weight/bias -> gamma/beta, 'module.' stripped), checked against its shapes, and
@@ -22,11 +23,13 @@ def main(argv=None) -> int:
     p.add_argument("--meta", nargs="*", default=[], metavar="KEY=VALUE",
                    help="extra metadata to record (recipe, seed, accuracy, ...)")
     a = p.parse_args(argv)
+    if any("=" not in item for item in a.meta):
+        p.error("--meta takes KEY=VALUE items")
     model = get_model(a.model, classes=a.classes)
     target = {n: tuple(prm.shape) for n, prm in model.collect_params().items()}
     try:
         state = convert.to_gluonkit(convert.load_checkpoint(a.source), target)
-    except (convert.CheckpointMismatchError, ValueError) as e:
+    except (convert.CheckpointMismatchError, convert.UnsafeCheckpointError, ValueError) as e:
         print(f"cannot convert {a.source}: {e}", file=sys.stderr)
         return 2
     meta = {"model": a.model, "source": os.path.basename(a.source),

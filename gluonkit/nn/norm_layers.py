@@ -39,7 +39,7 @@ class BatchNorm(HybridBlock):
         training = autograd.is_training() and not self._use_global_stats
         return npx.batch_norm(x, self.gamma.data(), self.beta.data(), self.running_mean.data(),
                               self.running_var.data(), training=training,
-                              momentum=1.0 - self._momentum, eps=self._eps)
+                              momentum=round(1.0 - self._momentum, 12), eps=self._eps)
 
     def extra_repr(self):
         s = f"{self.gamma.shape[0] or None}"

@@ -158,8 +158,7 @@ class Parameter:
 
     def zero_grad(self) -> None:
         if self._data is not None and self._data._grad is not None:
-            # A fresh array: a 'write' gradient may be shared with another parameter's.
-            self._data._grad = self._data._xp.zeros_like(self._data._data)
+            self._data._grad[...] = 0
 
     def cast(self, dtype) -> None:
         """Convert to ``dtype``; the gradient buffer is recreated in the new dtype."""

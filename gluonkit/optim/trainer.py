@@ -60,12 +60,18 @@ class Trainer:
         self.update()
 
     def update(self) -> None:
-        """One update with the optimizer's current ``rescale_grad``."""
+        """One update with the optimizer's current ``rescale_grad``.
+
+        A parameter whose gradient no backward has written since the last update is skipped
+        (as PyTorch skips parameters without a gradient), so a branch left out of this step's
+        graph does not reapply an old gradient.
+        """
         o = self._optimizer
         for name, p in self._params:
             data = p.data()
-            if data._grad is None:  # grad_req changed to 'null' after the Trainer was built
+            if data._grad is None or not data._fresh:
                 continue
+            data._fresh = False
             state = self._states.get(name)
             if state is None:
                 state = self._states[name] = o.create_state(data._data)

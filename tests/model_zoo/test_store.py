@@ -4,6 +4,7 @@ import http.server
 import io
 import json
 import os
+import runpy
 import subprocess
 import sys
 import tarfile
@@ -21,9 +22,10 @@ SHA = hashlib.sha256(PAYLOAD).hexdigest()
 class Server:
     """Serves PAYLOAD at /good/w.bin with Range support; can cut the first transfer short."""
 
-    def __init__(self, cut_first=False, delay=0.0):
+    def __init__(self, cut_first=False, delay=0.0, fail_first=0, stall_first=0.0):
         self.requests, self.ranges, self.full = [], [], 0
         self.cut_first, self.delay = cut_first, delay
+        self.fail_first, self.stall_first = fail_first, stall_first
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -34,6 +36,14 @@ class Server:
                 outer.requests.append(self.path)
                 if not self.path.startswith("/good/"):
                     self.send_error(404)
+                    return
+                if outer.fail_first:
+                    outer.fail_first -= 1
+                    self.send_error(503)
+                    return
+                if outer.stall_first:
+                    stall, outer.stall_first = outer.stall_first, 0.0
+                    time.sleep(stall)
                     return
                 start = 0
                 rng = self.headers.get("Range")
@@ -61,7 +71,7 @@ class Server:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self):
         self.httpd.shutdown()
@@ -121,6 +131,46 @@ def test_mirrors_are_tried_in_order_then_upstream(home, server, monkeypatch):
     wf = store.WeightFile("w.bin", SHA, urls=(f"{server.url}/never",))
     assert store.fetch(wf, progress=False).read_bytes() == PAYLOAD
     assert server.requests == ["/missing/w.bin", "/good/w.bin"]
+    store.purge()
+    monkeypatch.setenv("GLUONKIT_REPO_URL", f"{server.url}/gone {server.url}/also-gone")
+    wf = store.WeightFile("w.bin", SHA, urls=(f"{server.url}/good/w.bin",))
+    assert store.fetch(wf, progress=False).read_bytes() == PAYLOAD
+    assert server.requests[2:] == ["/gone/w.bin", "/also-gone/w.bin", "/good/w.bin"]
+
+
+def test_every_url_failing_lists_every_attempt(home, server, monkeypatch):
+    monkeypatch.setenv("GLUONKIT_REPO_URL", f"{server.url}/mirror")
+    wf = store.WeightFile("w.bin", SHA, urls=(f"{server.url}/upstream/w.bin",))
+    with pytest.raises(store.DownloadError) as err:
+        store.fetch(wf, progress=False)
+    assert f"{server.url}/mirror/w.bin: HTTP 404" in str(err.value)
+    assert f"{server.url}/upstream/w.bin: HTTP 404" in str(err.value)
+
+
+def test_server_errors_and_timeouts_are_retried(home):
+    s = Server(fail_first=2)
+    try:
+        assert store.fetch(weight(s), progress=False, retries=3).read_bytes() == PAYLOAD
+    finally:
+        s.close()
+    assert len(s.requests) == 3
+    store.purge()
+    s = Server(stall_first=1.0)
+    try:
+        path = store.fetch(weight(s), progress=False, retries=2, timeout=0.2)
+    finally:
+        s.close()
+    assert path.read_bytes() == PAYLOAD and len(s.requests) == 2
+
+
+def test_torchvision_style_hash_prefix_records_the_full_digest(home, server):
+    wf = weight(server, sha=SHA[:8])
+    path = store.fetch(wf, progress=False)
+    assert store.list_cached()[0]["sha256"] == SHA
+    path.write_bytes(PAYLOAD[:-1] + b"x")  # same prefix would not save a corrupt file
+    store._verified.clear()
+    with pytest.raises(store.StoreError, match="corrupt"):
+        store.fetch(wf, progress=False)
 
 
 def test_offline_mode_never_touches_the_network(home, server, monkeypatch):
@@ -128,6 +178,10 @@ def test_offline_mode_never_touches_the_network(home, server, monkeypatch):
     with pytest.raises(store.StoreError, match=r"GLUONKIT_OFFLINE=1.*put the file at .*w\.bin"):
         store.fetch(weight(server), progress=False)
     assert server.requests == []
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "w.bin").write_bytes(PAYLOAD)  # copied in by hand, as the message says
+    assert store.fetch(weight(server), progress=False).read_bytes() == PAYLOAD
+    assert store.verify() == {"w.bin": True} and server.requests == []
 
 
 def test_corrupt_cache_is_detected_on_first_use(home, server):
@@ -139,7 +193,7 @@ def test_corrupt_cache_is_detected_on_first_use(home, server):
 
 
 def test_two_processes_download_once(home, tmp_path):
-    slow = Server(delay=0.02)
+    slow = Server(delay=0.06)
     code = ("import sys; from gluonkit.model_zoo import store; "
             f"wf = store.WeightFile('w.bin', {SHA!r}, urls=({slow.url + '/good/w.bin'!r},)); "
             "print(store.fetch(wf, progress=False))")
@@ -161,6 +215,42 @@ def test_pack_unpack_round_trip(home, server, tmp_path):
     assert store.purge() == ["w.bin"] and store.list_cached() == []
     assert store.unpack(pack) == ["w.bin"]
     assert store.verify() == {"w.bin": True}
+
+
+def test_unpack_is_all_or_nothing_and_keeps_good_files(home, server, tmp_path):
+    store.fetch(weight(server), progress=False)
+    bad = tmp_path / "bad.tar"
+    manifest = {"a.bin": hashlib.sha256(b"a").hexdigest(), "w.bin": SHA}
+    _tar(bad, {"manifest.json": json.dumps(manifest).encode(), "a.bin": b"a",
+               "w.bin": b"tampered"})
+    with pytest.raises(store.StoreError, match="nothing was replaced"):
+        store.unpack(bad)
+    assert (home / "w.bin").read_bytes() == PAYLOAD and not (home / "a.bin").exists()
+    assert sorted(p.name for p in home.iterdir() if p.name.startswith(".unpack")) == []
+
+
+def test_pack_refuses_a_corrupt_cache(home, server, tmp_path):
+    store.fetch(weight(server), progress=False).write_bytes(b"rot")
+    assert store.verify() == {"w.bin": False}
+    with pytest.raises(store.StoreError, match="corrupt"):
+        store.pack(tmp_path / "cache.tar")
+
+
+def test_zoo_script_commands(home, server, tmp_path, capsys):
+    main = runpy.run_path(os.path.join(os.path.dirname(__file__), "..", "..", "scripts",
+                                       "zoo.py"))["main"]
+    assert main(["fetch", "--url", f"{server.url}/good/w.bin", "--sha256", SHA]) == 0
+    assert capsys.readouterr().out.strip().endswith("w.bin")
+    assert main(["list"]) == 0
+    assert capsys.readouterr().out == f"w.bin\t{len(PAYLOAD)}\t{SHA}\n"
+    assert main(["pack", str(tmp_path / "c.tar")]) == 0
+    assert main(["purge", "w.*"]) == 0 and "removed w.bin" in capsys.readouterr().out
+    assert main(["unpack", str(tmp_path / "c.tar")]) == 0
+    assert main(["verify"]) == 0 and "ok  w.bin" in capsys.readouterr().out
+    (home / "w.bin").write_bytes(b"rot")
+    assert main(["verify"]) == 1 and "BAD w.bin" in capsys.readouterr().out
+    assert main(["fetch", "--url", f"{server.url}/good/x.bin", "--sha256", "0" * 64]) == 1
+    assert "SHA-256 mismatch" in capsys.readouterr().err
 
 
 def _tar(path, members):

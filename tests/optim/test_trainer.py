@@ -137,3 +137,36 @@ def test_base_rescale_grad_multiplies_with_batch_scaling_and_lists_of_params():
         trainer.step(4)
     onp.testing.assert_array_equal(p.data().asnumpy(), [-8.0])
     assert list(trainer.state_meta()["counters"]) == ["0"]
+
+
+def test_parameters_left_out_of_a_step_are_not_updated_again():
+    import gluonkit as gk
+    from gluonkit import autograd, nn
+    from gluonkit.optim import Trainer
+
+    a, b = nn.Dense(1, in_units=2, use_bias=False), nn.Dense(1, in_units=2, use_bias=False)
+    for layer in (a, b):
+        layer.initialize()
+    params = {"a": a.weight, "b": b.weight}
+    trainer = Trainer(params, "sgd", {"learning_rate": 1.0})
+    x = gk.np.ones((1, 2))
+    with autograd.record():
+        (a(x) + b(x)).sum().backward()
+    trainer.step(1)
+    before = b.weight.data().asnumpy().copy()
+    with autograd.record():
+        a(x).sum().backward()  # b is not in this graph: its old gradient must not be reapplied
+    trainer.step(1)
+    onp.testing.assert_array_equal(b.weight.data().asnumpy(), before)
+
+
+def test_gradient_buffers_are_never_shared_between_parameters():
+    import gluonkit as gk
+    from gluonkit import autograd
+
+    x = gk.np.ones((3,)).attach_grad()
+    y = gk.np.ones((3,)).attach_grad()
+    with autograd.record():
+        (x + y).sum().backward()  # Add hands both inputs the same gradient array
+    x.grad._data[...] = 5  # .grad views the buffer; y's must not change
+    assert (y.grad.asnumpy() == 1).all()
