@@ -2,7 +2,8 @@
 from . import autograd, random
 from . import numpy_api as np
 from . import npx
-from .device import Device, DeviceError, cpu, current_device, device, get_array_module, gpu, num_gpus
+from .device import (Device, DeviceError, cpu, current_device, device, get_array_module, gpu,
+                     num_gpus)
 from .ndarray import ndarray
 
 __all__ = ["autograd", "random", "np", "npx", "Device", "DeviceError", "cpu", "gpu", "num_gpus",

@@ -62,9 +62,16 @@ def asarray(obj, dtype=None, device: Device | None = None) -> ndarray:
     return array(obj, dtype=dtype, device=device, copy=False)
 
 
-def zeros(shape, dtype="float32", device=None): return _on(device, lambda xp: xp.zeros(shape, dtype))
-def ones(shape, dtype="float32", device=None): return _on(device, lambda xp: xp.ones(shape, dtype))
-def empty(shape, dtype="float32", device=None): return _on(device, lambda xp: xp.empty(shape, dtype))
+def zeros(shape, dtype="float32", device=None):
+    return _on(device, lambda xp: xp.zeros(shape, dtype))
+
+
+def ones(shape, dtype="float32", device=None):
+    return _on(device, lambda xp: xp.ones(shape, dtype))
+
+
+def empty(shape, dtype="float32", device=None):
+    return _on(device, lambda xp: xp.empty(shape, dtype))
 
 
 def full(shape, fill_value, dtype=None, device=None):

@@ -1,5 +1,6 @@
 """The model zoo: families register themselves on import; ``get_model`` builds them."""
-from . import googlenet, inception, lenet, resnest, resnet  # noqa: F401  (each registers its family)
+# Importing a family registers its models.
+from . import googlenet, inception, lenet, resnest, resnet  # noqa: F401
 from .base import FeatureExtractor, ZooModel
 from .registry import get_model, list_models, model_entry, register_model
 

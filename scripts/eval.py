@@ -1,6 +1,7 @@
 """Print top-1/top-5 of a model on a dataset's validation split, with the eval preset.
 
-    python scripts/eval.py --config configs/lenet_mnist.yaml --checkpoint runs/lenet_mnist/best.safetensors
+    python scripts/eval.py --config configs/lenet_mnist.yaml \
+        --checkpoint runs/lenet_mnist/best.safetensors
     python scripts/eval.py --config configs/lenet_mnist.yaml --model lenet --pretrained
 """
 import argparse

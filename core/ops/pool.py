@@ -145,7 +145,8 @@ class AdaptiveAvgPool2d(Function):
         gx = xp.zeros(self.x_shape, dtype=gy.dtype)
         for i, (r0, r1) in enumerate(self.rows):
             for j, (c0, c1) in enumerate(self.cols):
-                gx[:, :, r0:r1, c0:c1] += (gy[:, :, i, j] / ((r1 - r0) * (c1 - c0)))[..., None, None]
+                share = gy[:, :, i, j] / ((r1 - r0) * (c1 - c0))
+                gx[:, :, r0:r1, c0:c1] += share[..., None, None]
         return (gx,)
 
 

@@ -33,7 +33,8 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    dataset: Literal["mnist", "fashion_mnist", "cifar10", "cifar100", "imagenet", "folder"] = "mnist"
+    dataset: Literal["mnist", "fashion_mnist", "cifar10", "cifar100", "imagenet",
+                     "folder"] = "mnist"
     root: Optional[str] = None
     synthetic: bool = False
     synthetic_size: int = 256
@@ -133,7 +134,8 @@ def _read_yaml(path: str, seen: tuple = ()) -> dict:
     with open(path) as f:
         raw = yaml.safe_load(f) or {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a config must be a mapping of sections, got {type(raw).__name__}")
+        raise ConfigError(f"{path}: a config must be a mapping of sections, "
+                          f"got {type(raw).__name__}")
     base = raw.pop("base", None)
     if base is None:
         return raw

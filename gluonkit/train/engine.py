@@ -226,7 +226,8 @@ def _train_epoch(net, trainer, loader, loss_fn, cfg, device, epoch, iters, mix, 
         value = float(loss.mean().item())
         if not math.isfinite(value):
             raise NonFiniteLossError(
-                f"loss is {value} at epoch {epoch + 1}, step {step} (lr {trainer.learning_rate:.4g});"
+                f"loss is {value} at epoch {epoch + 1}, step {step} "
+                f"(lr {trainer.learning_rate:.4g});"
                 " lower optim.lr_per_256, add warmup (schedule.warmup_epochs) or check the data. "
                 "The last good checkpoint is kept in " + t.output_dir)
         trainer.step(x.shape[0])
