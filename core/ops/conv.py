@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..device import get_array_module
+from ..parallel import for_blocks
 
 __all__ = ["Conv2d", "conv2d", "im2col", "col2im", "conv_output_size"]
 
@@ -28,20 +29,31 @@ def conv_output_size_2d(x_shape, W_shape, op) -> tuple:
                  zip(x_shape[2:], W_shape[2:], op.stride, op.padding, op.dilation))
 
 
+def _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
+    """(i, j, rows, cols) for each kernel offset: the strided slices of the padded image."""
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, slice(i * dy, i * dy + sy * (oh - 1) + 1, sy), \
+                slice(j * dx, j * dx + sx * (ow - 1) + 1, sx)
+
+
 def im2col(x, kh, kw, sy, sx, ph, pw, dy, dx):
-    """(n, c, h, w) -> (n, c, kh, kw, oh, ow) from kh*kw strided slices of the padded input."""
+    """(n, c, h, w) -> (n, c, kh, kw, oh, ow) from kh*kw strided slices of the padded input.
+
+    The copies run over blocks of images on both cores (``core/parallel.py``).
+    """
     xp = get_array_module(x)
     n, c, h, w = x.shape
     oh = conv_output_size(h, kh, sy, ph, dy)
     ow = conv_output_size(w, kw, sx, pw, dx)
-    if ph or pw:
-        x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     col = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
-    for i in range(kh):
-        y0 = i * dy
-        for j in range(kw):
-            x0 = j * dx
-            col[:, :, i, j] = x[:, :, y0:y0 + sy * (oh - 1) + 1:sy, x0:x0 + sx * (ow - 1) + 1:sx]
+
+    def fill(b):
+        xb = xp.pad(x[b], ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x[b]
+        for i, j, rows, cols in _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
+            col[b, :, i, j] = xb[:, :, rows, cols]
+
+    for_blocks(fill, n, col.size, xp)
     return col
 
 
@@ -50,11 +62,12 @@ def col2im(col, h, w, sy, sx, ph, pw, dy, dx):
     xp = get_array_module(col)
     n, c, kh, kw, oh, ow = col.shape
     img = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
-    for i in range(kh):
-        y0 = i * dy
-        for j in range(kw):
-            x0 = j * dx
-            img[:, :, y0:y0 + sy * (oh - 1) + 1:sy, x0:x0 + sx * (ow - 1) + 1:sx] += col[:, :, i, j]
+
+    def add(b):
+        for i, j, rows, cols in _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
+            img[b, :, rows, cols] += col[b, :, i, j]
+
+    for_blocks(add, n, col.size, xp)
     return img[:, :, ph:ph + h, pw:pw + w]
 
 
