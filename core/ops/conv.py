@@ -1,8 +1,9 @@
-"""2-D convolution: im2col over strided slices plus one batched GEMM (Chainer's scheme).
+"""2-D convolution: im2col over strided slices plus one large GEMM (Chainer's scheme).
 
-The column buffer has shape (n, groups, c/groups * kh * kw, oh * ow), filled from kh * kw strided
-slices of the padded input; the forward is ``W @ col``. col2im sums the same slices back, never
-``add.at``. 1x1 convolutions with stride 1 and no padding skip im2col and are a plain GEMM.
+The column buffer has shape (c, kh, kw, n, oh, ow), filled from kh * kw strided slices of the
+padded input, so the forward, the weight gradient and the input gradient are each one GEMM over
+the whole batch. col2im sums the same slices back, never ``add.at``. 1x1 convolutions with
+stride 1 and no padding skip im2col and are a plain GEMM.
 """
 from __future__ import annotations
 
@@ -38,41 +39,47 @@ def _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
 
 
 def im2col(x, kh, kw, sy, sx, ph, pw, dy, dx):
-    """(n, c, h, w) -> (n, c, kh, kw, oh, ow) from kh*kw strided slices of the padded input.
+    """(n, c, h, w) -> (c, kh, kw, n, oh, ow) from kh*kw strided slices of the padded input.
 
-    The copies run over blocks of images on both cores (``core/parallel.py``).
+    Channels lead so that the whole batch is one GEMM operand ``(c*kh*kw, n*oh*ow)``; the
+    copies run over blocks of channels on both cores (``core/parallel.py``).
     """
     xp = get_array_module(x)
     n, c, h, w = x.shape
     oh = conv_output_size(h, kh, sy, ph, dy)
     ow = conv_output_size(w, kw, sx, pw, dx)
-    col = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    col = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+    xt = x.transpose(1, 0, 2, 3)
 
     def fill(b):
-        xb = xp.pad(x[b], ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x[b]
+        xb = xp.pad(xt[b], ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else xt[b]
         for i, j, rows, cols in _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
-            col[b, :, i, j] = xb[:, :, rows, cols]
+            col[b, i, j] = xb[:, :, rows, cols]
 
-    for_blocks(fill, n, col.size, xp)
+    for_blocks(fill, c, col.size, xp)
     return col
 
 
 def col2im(col, h, w, sy, sx, ph, pw, dy, dx):
-    """The adjoint of im2col: sum each kernel offset's slice back into the (unpadded) image."""
+    """The adjoint of im2col: sum each kernel offset's slice back; returns (n, c, h, w)."""
     xp = get_array_module(col)
-    n, c, kh, kw, oh, ow = col.shape
-    img = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
+    c, kh, kw, n, oh, ow = col.shape
+    img = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
 
     def add(b):
         for i, j, rows, cols in _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
-            img[b, :, rows, cols] += col[b, :, i, j]
+            img[b, :, rows, cols] += col[b, i, j]
 
-    for_blocks(add, n, col.size, xp)
-    return img[:, :, ph:ph + h, pw:pw + w]
+    for_blocks(add, c, col.size, xp)
+    return xp.ascontiguousarray(img[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
 
 
 class Conv2d(Function):
-    """y = conv(x, W) + b with W of shape (out, in / groups, kh, kw), NCHW."""
+    """y = conv(x, W) + b with W of shape (out, in / groups, kh, kw), NCHW.
+
+    A 1x1 stride-1 convolution is a GEMM per image on the input as it lies. Any other is one
+    GEMM per group over the whole batch: W (o/g, cg*kh*kw) @ col (cg*kh*kw, n*oh*ow).
+    """
 
     def forward(self, x, W, b=None):
         xp = get_array_module(x)
@@ -80,46 +87,53 @@ class Conv2d(Function):
         o, cg, kh, kw = W.shape
         g = self.groups
         self.plain = (kh, kw, *self.stride, *self.padding) == (1, 1, 1, 1, 0, 0)
-        col = self._columns(x, W)
-        oh, ow = (h, w) if self.plain else conv_output_size_2d(x.shape, W.shape, self)
         W3 = W.reshape(g, o // g, cg * kh * kw)
-        y = xp.matmul(W3, col).reshape(n, o, oh, ow)
+        if self.plain:
+            y = xp.matmul(W3, x.reshape(n, g, cg, h * w)).reshape(n, o, h, w)
+        else:
+            oh, ow = conv_output_size_2d(x.shape, W.shape, self)
+            yt = xp.matmul(W3, self._columns(x, W)).reshape(o, n, oh, ow)
+            y = xp.ascontiguousarray(yt.transpose(1, 0, 2, 3))
         if b is not None:
             y += b.reshape(1, o, 1, 1)
         # NOTE: the column buffer is kh*kw times the input; keep the input and rebuild the
         # columns in backward instead (one more im2col, far less memory).
-        self.x, self.W = x, W
+        need = self.needs_input_grad or (False, False)
+        self.x = x if need[1] else None
+        self.x_shape, self.W = x.shape, W
         return y
 
     def _columns(self, x, W):
-        n, c, h, w = x.shape
+        """(groups, cg*kh*kw, n*oh*ow) columns of x."""
         _, cg, kh, kw = W.shape
-        if self.plain:
-            return x.reshape(n, self.groups, cg, h * w)
         col = im2col(x, kh, kw, *self.stride, *self.padding, *self.dilation)
-        return col.reshape(n, self.groups, cg * kh * kw, -1)
+        return col.reshape(self.groups, cg * kh * kw, -1)
 
     def backward(self, gy):
         xp = get_array_module(gy)
         need = self.needs_input_grad
-        n, c, h, w = self.x.shape
+        n, c, h, w = self.x_shape
         o, cg, kh, kw = self.W.shape
         g = self.groups
-        gy4 = gy.reshape(n, g, o // g, -1)
+        W3 = self.W.reshape(g, o // g, cg * kh * kw)
         gx = gW = gb = None
-        if need[1]:
-            col = self._columns(self.x, self.W)
-            gW = xp.matmul(gy4, col.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.W.shape)
-            del col
-        if need[0]:
-            W3 = self.W.reshape(g, o // g, cg * kh * kw)
-            gcol = xp.matmul(W3.transpose(0, 2, 1), gy4)
-            if self.plain:
-                gx = gcol.reshape(self.x.shape)
-            else:
-                oh, ow = gy.shape[-2:]
-                gx = col2im(gcol.reshape(n, c, kh, kw, oh, ow), h, w, *self.stride,
-                            *self.padding, *self.dilation)
+        if self.plain:
+            gy4 = gy.reshape(n, g, o // g, h * w)
+            if need[1]:
+                x4 = self.x.reshape(n, g, cg, h * w)
+                gW = xp.matmul(gy4, x4.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.W.shape)
+            if need[0]:
+                gx = xp.matmul(W3.transpose(0, 2, 1), gy4).reshape(self.x_shape)
+        else:
+            oh, ow = gy.shape[-2:]
+            gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
+            if need[1]:
+                col = self._columns(self.x, self.W)
+                gW = xp.matmul(gyt, col.transpose(0, 2, 1)).reshape(self.W.shape)
+                del col
+            if need[0]:
+                gcol = xp.matmul(W3.transpose(0, 2, 1), gyt).reshape(c, kh, kw, n, oh, ow)
+                gx = col2im(gcol, h, w, *self.stride, *self.padding, *self.dilation)
         if len(need) > 2 and need[2]:
             gb = gy.sum(axis=(0, 2, 3))
         return (gx, gW, gb)[:len(need)]
