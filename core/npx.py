@@ -8,7 +8,7 @@ from __future__ import annotations
 from .autograd import is_training
 from .ndarray import as_raw, ndarray
 from .ops import elementwise as ew, linalg
-from .ops.batchnorm import batch_norm  # noqa: F401
+from .ops.batchnorm import batch_norm, batch_norm_relu  # noqa: F401
 from .ops.conv import conv2d  # noqa: F401
 from .ops.nn_misc import Dropout, one_hot_raw
 from .ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
