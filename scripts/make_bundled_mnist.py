@@ -12,7 +12,7 @@ import struct
 
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "gluonkit", "data", "bundled")
+OUT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "gluonkit", "data", "bundled"))
 SEED = 20260101
 
 

@@ -1,7 +1,7 @@
-"""Dataset downloads: a ``.part`` file, SHA-256 checked, renamed into place only when it matches.
+"""Dataset downloads: to a ``.part`` file, SHA-256 checked, renamed into place only on a match.
 
 Archives land in ``$GLUONKIT_HOME/datasets`` (default ``~/.gluonkit/datasets``).
-``$GLUONKIT_DATA_URL`` replaces each archive's base URL (a mirror, or a test server).
+``$GLUONKIT_DATA_URL`` replaces every archive's base URL (a mirror, or a test server).
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ class DatasetDownloadError(RuntimeError):
 
 
 def data_home() -> str:
+    """``$GLUONKIT_HOME/datasets``, by default ``~/.gluonkit/datasets``."""
     home = os.environ.get("GLUONKIT_HOME", os.path.join(os.path.expanduser("~"), ".gluonkit"))
-    return os.path.join(home, "datasets")
+    return os.path.join(os.path.expanduser(home), "datasets")
 
 
 def sha256_of(path: str) -> str:
@@ -32,10 +33,16 @@ def sha256_of(path: str) -> str:
     return h.hexdigest()
 
 
-def download(url: str, folder: str, sha256: str, filename: str | None = None,
-             progress: bool = True, timeout: float = 30.0) -> str:
-    """Return the path of ``filename`` in ``folder``, downloading and verifying it if needed."""
-    filename = filename or url.rsplit("/", 1)[-1]
+def download(url: str, folder: str, sha256: str, progress: bool = True,
+             timeout: float = 30.0) -> str:
+    """The path of ``url``'s file in ``folder``, downloading and verifying it when missing.
+
+    Example::
+
+        path = download(MNIST.base_url + "t10k-labels-idx1-ubyte.gz", "/tmp/mnist",
+                        MNIST.files["t10k-labels-idx1-ubyte.gz"])
+    """
+    filename = url.rsplit("/", 1)[-1]
     mirror = os.environ.get("GLUONKIT_DATA_URL")
     if mirror:
         url = mirror.rstrip("/") + "/" + filename
@@ -45,7 +52,9 @@ def download(url: str, folder: str, sha256: str, filename: str | None = None,
         return path
     part = path + ".part"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
+        request = urllib.request.Request(url, headers={"User-Agent": "gluonkit"})
+        with urllib.request.urlopen(request, timeout=timeout) as response, \
+                open(part, "wb") as out:
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc=filename,
                       disable=not progress) as bar:
@@ -53,9 +62,11 @@ def download(url: str, folder: str, sha256: str, filename: str | None = None,
                     out.write(chunk)
                     bar.update(len(chunk))
     except (urllib.error.URLError, OSError) as e:
+        if os.path.exists(part):
+            os.remove(part)
         raise DatasetDownloadError(
             f"could not download {url}: {e}. If this machine is offline, copy {filename} into "
-            f"{folder} by hand, or set GLUONKIT_DATA_URL to a mirror") from e
+            f"{folder} by hand, or set GLUONKIT_DATA_URL to a reachable mirror") from e
     found = sha256_of(part)
     if found != sha256:
         os.remove(part)

@@ -1,110 +1,57 @@
-"""``DataLoader``: seeded shuffling, batching and worker processes with shared-memory batches.
+"""``DataLoader``: seeded shuffling, batching, and worker processes with shared-memory batches.
 
-The order of samples and every sample's augmentation generator derive from (seed, epoch, index),
-so the batches are identical whatever ``num_workers`` is. Workers write each finished batch into
-a ``multiprocessing.shared_memory`` block (no pickled arrays) and the main process yields them in
-order. A worker's exception is re-raised in the main process with its traceback; workers exit
-when the loader is closed, garbage-collected, interrupted, or when their parent dies.
+The epoch's order derives from (seed, epoch) and each sample's augmentation generator from
+(seed, epoch, position), so the batches are identical whatever ``num_workers`` is. Workers make
+whole batches and write them to shared memory; the main process yields them in order. A worker's
+exception is re-raised in the main process with its traceback. Workers stop when the loader is
+closed, collected or interrupted (Ctrl-C), and on their own when their parent dies.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
 import queue
-import signal
-import traceback
-from multiprocessing import resource_tracker, shared_memory
+import secrets
+import sys
+import time
+import weakref
+from multiprocessing import resource_tracker
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as onp
+
+from .worker import make_batch, read_shared, unlink_shared, worker_loop
 
 __all__ = ["DataLoader", "default_batchify", "WorkerError"]
 
 
 class WorkerError(RuntimeError):
-    """A data worker failed; the message carries the worker's traceback."""
+    """A data worker failed or died; the message carries the worker's traceback."""
 
 
-def default_batchify(samples):
-    """Stack a list of (x, y, ...) tuples into a tuple of arrays (float32 data, int64 labels)."""
-    columns = list(zip(*samples))
-    out = []
-    for col in columns:
-        first = col[0]
-        if isinstance(first, (int, onp.integer)):
-            out.append(onp.asarray(col, dtype=onp.int64))
-        elif isinstance(first, (float, onp.floating)):
-            out.append(onp.asarray(col, dtype=onp.float32))
-        else:
-            out.append(onp.stack(col))
-    return tuple(out)
+def default_batchify(samples: list) -> Any:
+    """Stack samples: ints -> int64, floats -> float32, arrays stacked, tuples column by column.
+
+    Example: ``default_batchify([(img0, 3), (img1, 5)])`` -> ``(stack([img0, img1]), [3, 5])``.
+    """
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return tuple(default_batchify(list(col)) for col in zip(*samples))
+    if isinstance(first, (bool, onp.bool_)):
+        return onp.asarray(samples, dtype=bool)
+    if isinstance(first, (int, onp.integer)):
+        return onp.asarray(samples, dtype=onp.int64)
+    if isinstance(first, (float, onp.floating)):
+        return onp.asarray(samples, dtype=onp.float32)
+    return onp.stack([onp.asarray(s) for s in samples])
 
 
-def _sample(dataset, idx, seed, epoch):
-    rng = onp.random.default_rng([seed, epoch, idx])
-    get = getattr(dataset, "get", None)
-    return get(idx, rng) if get is not None else dataset[idx]
-
-
-def _make_batch(dataset, indices, seed, epoch, batchify):
-    return batchify([_sample(dataset, int(i), seed, epoch) for i in indices])
-
-
-def _to_shared(arrays):
-    """Copy arrays into one shared-memory block; return (name, [(shape, dtype, offset)])."""
-    total = sum(a.nbytes for a in arrays)
-    shm = shared_memory.SharedMemory(create=True, size=max(total, 1))
-    layout, offset = [], 0
-    for a in arrays:
-        view = onp.ndarray(a.shape, a.dtype, buffer=shm.buf, offset=offset)
-        view[...] = a
-        layout.append((a.shape, a.dtype.str, offset))
-        offset += a.nbytes
-    name = shm.name
-    shm.close()
-    # NOTE: the main process unlinks the block; before Python 3.13 creating one also registers
-    # it with the resource tracker, which would then warn of a "leak" at exit.
-    resource_tracker.unregister(shm._name, "shared_memory")
-    return name, layout
-
-
-def _from_shared(name, layout, pin):
-    shm = shared_memory.SharedMemory(name=name)
-    try:
-        out = []
-        for shape, dtype, offset in layout:
-            view = onp.ndarray(shape, onp.dtype(dtype), buffer=shm.buf, offset=offset)
-            out.append(pin(view))
-        return tuple(out)
-    finally:
-        shm.close()
-        shm.unlink()
-
-
-def _worker_loop(dataset, batchify, seed, tasks, results, parent_pid, worker_id):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the main process
-    onp.random.seed((seed * 7919 + worker_id) % 2**32)  # distinct seeds for stray np.random use
-    while True:
-        try:
-            task = tasks.get(timeout=1.0)
-        except queue.Empty:
-            if os.getppid() != parent_pid:
-                return
-            continue
-        if task is None:
-            return
-        batch_id, epoch, indices = task
-        try:
-            arrays = _make_batch(dataset, indices, seed, epoch, batchify)
-            results.put((batch_id, _to_shared(arrays), None))
-        except Exception:  # noqa: BLE001 - shipped to the main process with its traceback
-            results.put((batch_id, None, traceback.format_exc()))
-
-
-def _copy(view):
+def _copy(view: onp.ndarray) -> onp.ndarray:
     return onp.array(view)
 
 
-def _pinned_copy(view):
+def _pinned_copy(view: onp.ndarray) -> Any:
+    """A copy in page-locked host memory (fast, asynchronous host-to-GPU transfers)."""
     try:
         import cupyx
     except ImportError:
@@ -114,20 +61,102 @@ def _pinned_copy(view):
     return out
 
 
+class _Pool:
+    """The worker processes of one loader, their queues, and the tasks still in flight."""
+
+    def __init__(self, loader: "DataLoader"):
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        resource_tracker.ensure_running()  # started here, so the workers share it
+        self.prefix = f"gk{secrets.token_hex(4)}_"
+        self.tasks, self.results, self.stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+        self.inflight: set[int] = set()  # submitted and not yet read or unlinked
+        self.next_id = 0
+        self.workers = [ctx.Process(
+            target=worker_loop, daemon=True, name=f"gluonkit-data-{w}",
+            args=(loader.dataset, loader.batchify, loader.seed, w, self.prefix, self.tasks,
+                  self.results, self.stop, os.getpid())) for w in range(loader.num_workers)]
+        cv2 = sys.modules.get("cv2")
+        threads = cv2.getNumThreads() if cv2 is not None else 0
+        if cv2 is not None:
+            # NOTE: a child forked while OpenCV's thread pool exists deadlocks when it touches
+            # the pool; with one thread at fork time, workers run OpenCV serially (what we want:
+            # processes give the parallelism) and never touch it. The parent gets its pool back.
+            cv2.setNumThreads(1)
+        try:
+            for w in self.workers:
+                w.start()
+        finally:
+            if cv2 is not None:
+                cv2.setNumThreads(threads)
+
+    def submit(self, epoch: int, start: int, indices: onp.ndarray) -> int:
+        task_id = self.next_id
+        self.next_id += 1
+        self.inflight.add(task_id)
+        self.tasks.put((task_id, epoch, start, indices))
+        return task_id
+
+    def receive(self, wait: float) -> tuple:
+        """The next result: (task_id, layout, traceback text, exception)."""
+        return self.results.get(timeout=wait)
+
+    def take(self, task_id: int, layout: tuple | None, copy: Callable | None) -> Any:
+        """Read task ``task_id``'s batch with ``copy`` (None: drop it); unlink its block."""
+        self.inflight.discard(task_id)
+        if copy is not None:
+            return read_shared(self.prefix + str(task_id), layout, copy)
+        if layout is not None:
+            unlink_shared(self.prefix + str(task_id))
+        return None
+
+    def dead(self) -> list[str]:
+        return [f"{w.name} (pid {w.pid}, exit code {w.exitcode})" for w in self.workers
+                if not w.is_alive()]
+
+    def close(self) -> None:
+        """Stop the workers (terminating any that do not stop) and unlink unread batches."""
+        self.stop.set()
+        for _ in self.workers:
+            try:
+                self.tasks.put(None)
+            except (OSError, ValueError):
+                break
+        deadline = time.monotonic() + 5.0
+        for w in self.workers:
+            w.join(timeout=max(deadline - time.monotonic(), 0.0))
+            if w.is_alive():
+                w.terminate()
+                w.join(timeout=2.0)
+        for task_id in self.inflight:
+            unlink_shared(self.prefix + str(task_id))
+        self.inflight.clear()
+        for q in (self.tasks, self.results):
+            q.close()
+            q.cancel_join_thread()
+
+
 class DataLoader:
-    """Batches from a dataset.
+    """Batches from a dataset, in the main process or in ``num_workers`` worker processes.
+
+    ``last_batch``: 'keep' a short final batch, 'discard' it, or 'rollover' its samples into the
+    next epoch. ``prefetch`` batches per worker are made ahead. ``timeout`` (seconds, 0 = none)
+    bounds the wait for one batch. ``pin_memory`` copies batches into page-locked memory when
+    CuPy is installed. Call ``set_epoch(e)`` to reproduce epoch ``e``; otherwise each iteration
+    advances the epoch.
 
     Example::
 
-        loader = DataLoader(MNIST(train=True).transform_first(presets.mnist(train=True)),
-                            batch_size=64, shuffle=True, num_workers=2, seed=0)
-        for x, y in loader:      # NumPy arrays: x float32 NCHW, y int64
+        loader = DataLoader(MNIST().transform_first(presets.mnist(train=True)), batch_size=64,
+                            shuffle=True, num_workers=2, seed=0)
+        for x, y in loader:      # NumPy arrays: x float32 (64, 1, 28, 28), y int64 (64,)
             ...
     """
 
-    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, sampler=None,
-                 last_batch: str = "keep", num_workers: int = 0, prefetch: int = 2,
-                 seed: int = 0, pin_memory: bool = False, batchify_fn=None, timeout: float = 120):
+    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
+                 sampler: Iterable[int] | None = None, last_batch: str = "keep",
+                 num_workers: int = 0, prefetch: int = 2, seed: int = 0,
+                 pin_memory: bool = False, batchify_fn: Callable | None = None,
+                 timeout: float = 0):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if last_batch not in ("keep", "discard", "rollover"):
@@ -135,30 +164,31 @@ class DataLoader:
                              f"{last_batch!r}")
         if sampler is not None and shuffle:
             raise ValueError("give either shuffle=True or a sampler, not both")
-        if num_workers < 0:
-            raise ValueError(f"num_workers must be >= 0, got {num_workers}")
+        if num_workers < 0 or prefetch < 1 or seed < 0:
+            raise ValueError(f"need num_workers >= 0, prefetch >= 1 and seed >= 0, got "
+                             f"{num_workers}, {prefetch}, {seed}")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
         self.sampler, self.last_batch = sampler, last_batch
-        self.num_workers, self.prefetch = num_workers, max(prefetch, 1)
-        self.seed, self.timeout = seed, timeout
-        self._pin = _pinned_copy if pin_memory else _copy
+        self.num_workers, self.prefetch, self.seed = num_workers, prefetch, seed
+        self.timeout, self.pin_memory = timeout, pin_memory
         self.batchify = batchify_fn or default_batchify
         self._epoch = 0
         self._carry = onp.zeros(0, dtype=onp.int64)
-        self._pool = None
+        self._pool: _Pool | None = None
+        self._finalizer: weakref.finalize | None = None
 
     def set_epoch(self, epoch: int) -> None:
-        """Fix the epoch whose order and augmentation the next iteration produces."""
+        """Make the next iteration produce epoch ``epoch``'s order and augmentation."""
         self._epoch = epoch
 
-    def _order(self, epoch):
+    def _order(self, epoch: int) -> onp.ndarray:
         if self.sampler is not None:
             return onp.asarray(list(iter(self.sampler)), dtype=onp.int64)
         if self.shuffle:
-            return onp.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))
+            return onp.random.default_rng([self.seed, epoch, 0]).permutation(len(self.dataset))
         return onp.arange(len(self.dataset))
 
-    def _batches(self, epoch):
+    def _batches(self, epoch: int) -> list[onp.ndarray]:
         order = self._order(epoch)
         if self.last_batch == "rollover":
             order = onp.concatenate([self._carry, order])
@@ -170,103 +200,94 @@ class DataLoader:
         self._carry = rest if self.last_batch == "rollover" else self._carry[:0]
         return batches
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         if self.last_batch == "keep":
             return -(-n // self.batch_size)
+        if self.last_batch == "rollover":
+            n += len(self._carry)
         return n // self.batch_size
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator:
         epoch = self._epoch
         self._epoch += 1
         batches = self._batches(epoch)
         if self.num_workers == 0:
+            copy = _pinned_copy if self.pin_memory else None
+            start = 0
             for indices in batches:
-                yield _make_batch(self.dataset, indices, self.seed, epoch, self.batchify)
+                batch = make_batch(self.dataset, indices, self.seed, epoch, start, self.batchify)
+                start += len(indices)
+                yield _apply(copy, batch) if copy else batch
             return
         yield from self._parallel(batches, epoch)
 
-    # ------------------------------------------------------------------ workers
-    def _start(self):
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        tasks, results = ctx.Queue(), ctx.Queue()
-        workers = [ctx.Process(target=_worker_loop, daemon=True,
-                               args=(self.dataset, self.batchify, self.seed, tasks, results,
-                                     os.getpid(), w)) for w in range(self.num_workers)]
-        for w in workers:
-            w.start()
-        self._pool = (workers, tasks, results)
-
-    def _parallel(self, batches, epoch):
+    def _parallel(self, batches: list[onp.ndarray], epoch: int) -> Iterator:
         if self._pool is None:
-            self._start()
-        workers, tasks, results = self._pool
-        done, sent, nxt = {}, 0, 0
-        limit = self.num_workers * self.prefetch
+            self._pool = _Pool(self)
+            self._finalizer = weakref.finalize(self, _Pool.close, self._pool)
+        pool, copy = self._pool, _pinned_copy if self.pin_memory else _copy
+        starts = onp.concatenate([[0], onp.cumsum([len(b) for b in batches])]).tolist()
+        ids: list[int] = []
+        done: dict[int, Any] = {}  # task id -> layout, or the WorkerError to raise
         try:
-            while nxt < len(batches):
-                while sent < len(batches) and sent - nxt < limit:
-                    tasks.put((sent, epoch, batches[sent]))
-                    sent += 1
-                while nxt not in done:
-                    try:
-                        batch_id, shm, error = results.get(timeout=self.timeout)
-                    except queue.Empty:
-                        dead = [w.pid for w in workers if not w.is_alive()]
-                        raise WorkerError(f"no batch from the data workers in {self.timeout}s"
-                                          + (f"; workers {dead} died" if dead else "")) from None
-                    if error is not None:
-                        raise WorkerError(f"a data worker failed on batch {batch_id}:\n{error}")
-                    done[batch_id] = shm
-                name, layout = done.pop(nxt)
-                yield _from_shared(name, layout, self._pin)
-                nxt += 1
+            for k in range(len(batches)):
+                while len(ids) < len(batches) and len(ids) - k < self.num_workers * self.prefetch:
+                    ids.append(pool.submit(epoch, starts[len(ids)], batches[len(ids)]))
+                while ids[k] not in done:
+                    self._wait(pool, ids, done)
+                if isinstance(done[ids[k]], WorkerError):  # raised in order, as it would be
+                    raise done.pop(ids[k])
+                yield pool.take(ids[k], done.pop(ids[k]), copy)
+        except GeneratorExit:
+            # The loop was left early: drop what was made; tasks still in flight are dropped
+            # when they arrive (in a later epoch) or at close.
+            for task_id, layout in done.items():
+                pool.take(task_id, None if isinstance(layout, WorkerError) else layout, None)
+            raise
         except BaseException:
-            self._drain(results, done)
             self.close()
             raise
 
-    @staticmethod
-    def _drain(results, done):
-        """Unlink shared blocks of batches that were made but will not be used."""
-        pending = list(done.values())
+    def _wait(self, pool: _Pool, ids: list[int], done: dict) -> None:
+        """Receive one result into ``done``; raise on a worker error, death or timeout."""
+        waited = 0.0
         while True:
             try:
-                _, shm, _ = results.get(timeout=0.05)
-            except (queue.Empty, OSError, ValueError):
+                task_id, layout, text, exc = pool.receive(1.0)
                 break
-            if shm is not None:
-                pending.append(shm)
-        for name, _ in pending:
-            try:
-                block = shared_memory.SharedMemory(name=name)
-                block.close()
-                block.unlink()
-            except FileNotFoundError:
-                pass
+            except queue.Empty:
+                waited += 1.0
+                dead = pool.dead()
+                if dead:
+                    raise WorkerError(f"data worker(s) exited unexpectedly: {', '.join(dead)}")
+                if self.timeout and waited >= self.timeout:
+                    raise WorkerError(f"no batch from the data workers in {self.timeout}s")
+        if task_id < ids[0]:  # left over from an epoch that was abandoned
+            pool.take(task_id, layout, None)
+            return
+        if text is None:
+            done[task_id] = layout
+            return
+        error = WorkerError(f"a data worker failed on batch {ids.index(task_id)}; its "
+                            f"traceback:\n{text}")
+        error.__cause__ = exc  # the worker's exception itself, when it could be pickled
+        done[task_id] = error
 
     def close(self) -> None:
-        """Stop the worker processes (also done on garbage collection and on errors)."""
-        if self._pool is None:
-            return
-        workers, tasks, results = self._pool
-        self._pool = None
-        for _ in workers:
-            try:
-                tasks.put(None)
-            except (OSError, ValueError):
-                break
-        for w in workers:
-            w.join(timeout=2)
-            if w.is_alive():
-                w.terminate()
-                w.join(timeout=1)
-        for q in (tasks, results):
-            q.close()
-            q.cancel_join_thread()
+        """Stop the worker processes (also done on errors, on collection and at exit)."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._pool, self._finalizer = None, None
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
+    def __enter__(self) -> "DataLoader":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _apply(fn: Callable, batch: Any) -> Any:
+    if isinstance(batch, onp.ndarray):
+        return fn(batch)
+    return tuple(fn(a) for a in batch)

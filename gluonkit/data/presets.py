@@ -33,6 +33,7 @@ def cifar_train() -> Compose:
 
 
 def cifar_eval() -> Compose:
+    """ToTensor and normalize with the CIFAR-10 channel statistics."""
     return Compose([ToTensor(), Normalize(CIFAR_MEAN, CIFAR_STD)])
 
 

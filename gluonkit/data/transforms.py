@@ -1,12 +1,20 @@
 """Image transforms on HWC uint8 NumPy arrays, done with OpenCV (Pillow where OpenCV is missing).
 
 Random transforms take a ``numpy.random.Generator`` as their second argument; the DataLoader
-passes one derived from (seed, epoch, sample index), so augmentation repeats for a seed whatever
-the number of workers. Called with one argument they draw from a fresh generator.
+passes one derived from (seed, epoch, sample position), so augmentation repeats for a seed whatever
+the number of workers. Called with the image alone they draw from a fresh generator.
+
+Example::
+
+    t = Compose([RandomResizedCrop(224), RandomFlipLeftRight(), ToTensor(),
+                 Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+    x = t(img, numpy.random.default_rng(0))      # float32 (3, 224, 224)
 """
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
+from typing import Callable, Sequence
 
 import numpy as onp
 
@@ -16,47 +24,53 @@ except ImportError:  # pragma: no cover - exercised only where OpenCV is absent
     cv2 = None
 
 __all__ = ["Compose", "Resize", "CenterCrop", "RandomResizedCrop", "RandomFlipLeftRight",
-           "RandomColorJitter", "RandomLighting", "RandomCrop", "Grayscale", "ToTensor", "Normalize",
-           "IMAGENET_EIGVAL", "IMAGENET_EIGVEC"]
+           "RandomColorJitter", "RandomLighting", "RandomCrop", "Grayscale", "ToTensor",
+           "Normalize", "RandomTransform", "IMAGENET_EIGVAL", "IMAGENET_EIGVEC"]
 
-# AlexNet's PCA of ImageNet RGB pixels (Krizhevsky et al. 2012), as used by GluonCV and fb.resnet.
+# AlexNet's PCA of ImageNet RGB pixels (Krizhevsky et al. 2012), as GluonCV and fb.resnet use.
 IMAGENET_EIGVAL = onp.array([0.2175, 0.0188, 0.0045], dtype=onp.float32)
 IMAGENET_EIGVEC = onp.array([[-0.5675, 0.7192, 0.4009],
                              [-0.5808, -0.0045, -0.8140],
                              [-0.5836, -0.6948, 0.4203]], dtype=onp.float32)
+_GRAY = (0.299, 0.587, 0.114)  # ITU-R 601 luma, as OpenCV, Pillow and torchvision use
 
 
-def _resize(img, w: int, h: int):
-    """Bilinear resize (area when shrinking a lot) of an HWC image to (h, w)."""
+def _pair(size: int | Sequence[int]) -> tuple[int, int]:
+    return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+
+
+def _resize(img: onp.ndarray, w: int, h: int) -> onp.ndarray:
+    """Resize an HWC (or HW) image to (h, w): area averaging when shrinking, bilinear otherwise."""
     if img.shape[1] == w and img.shape[0] == h:
         return img
     if cv2 is not None:
-        shrink = w < img.shape[1] / 2 and h < img.shape[0] / 2
-        out = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+        shrink = w <= img.shape[1] and h <= img.shape[0]
+        out = cv2.resize(onp.ascontiguousarray(img), (w, h),
+                         interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
         return out.reshape(h, w, -1) if img.ndim == 3 else out
-    from PIL import Image
+    from PIL import Image  # pragma: no cover - Pillow fallback
     squeeze = img.ndim == 3 and img.shape[2] == 1
-    pil = Image.fromarray(img[:, :, 0] if squeeze else img)
-    out = onp.asarray(pil.resize((w, h), Image.BILINEAR))
+    out = onp.asarray(Image.fromarray(img[:, :, 0] if squeeze else img).resize((w, h),
+                                                                               Image.BILINEAR))
     return out[:, :, None] if squeeze else out
 
 
-class _Random:
+class RandomTransform(ABC):
     """Base of random transforms: ``t(img)`` or ``t(img, rng)``."""
 
     takes_rng = True
 
-    def __call__(self, img, rng=None):
+    def __call__(self, img: onp.ndarray, rng: onp.random.Generator | None = None):
         return self.apply(img, rng if rng is not None else onp.random.default_rng())
 
-    def apply(self, img, rng):
-        raise NotImplementedError(f"{type(self).__name__} must define apply")
+    @abstractmethod
+    def apply(self, img: onp.ndarray, rng: onp.random.Generator) -> onp.ndarray: ...
 
 
-class Compose(_Random):
+class Compose(RandomTransform):
     """Applies transforms in order, passing the generator to the random ones."""
 
-    def __init__(self, transforms):
+    def __init__(self, transforms: Sequence[Callable]):
         self.transforms = list(transforms)
 
     def apply(self, img, rng):
@@ -64,65 +78,79 @@ class Compose(_Random):
             img = t(img, rng) if getattr(t, "takes_rng", False) else t(img)
         return img
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Compose(" + ", ".join(repr(t) for t in self.transforms) + ")"
 
 
 class Resize:
-    """Resize so the shorter side is ``size`` (an int), or to exactly (w, h) (a pair)."""
+    """Resize so the shorter side is ``size`` (an int; the longer side keeps the aspect ratio,
+    rounded), or to exactly ``(w, h)`` (a pair)."""
 
-    def __init__(self, size):
+    def __init__(self, size: int | Sequence[int]):
         self.size = size
 
-    def __call__(self, img):
+    def __call__(self, img: onp.ndarray) -> onp.ndarray:
         h, w = img.shape[:2]
         if isinstance(self.size, int):
             scale = self.size / min(h, w)
             return _resize(img, max(round(w * scale), 1), max(round(h * scale), 1))
-        return _resize(img, *self.size)
+        return _resize(img, *_pair(self.size))
+
+    def __repr__(self) -> str:
+        return f"Resize({self.size})"
 
 
 class CenterCrop:
-    """Crop the central (h, w) = size region; an image smaller than it fails clearly."""
+    """Crop the central ``size`` = (h, w) region (an int for a square)."""
 
-    def __init__(self, size):
-        self.size = (size, size) if isinstance(size, int) else tuple(size)
+    def __init__(self, size: int | Sequence[int]):
+        self.size = _pair(size)
 
-    def __call__(self, img):
+    def __call__(self, img: onp.ndarray) -> onp.ndarray:
         ch, cw = self.size
         h, w = img.shape[:2]
         if h < ch or w < cw:
-            raise ValueError(f"CenterCrop{self.size}: image {h}x{w} is smaller than the crop")
+            raise ValueError(f"CenterCrop{self.size}: image {h}x{w} is smaller than the crop; "
+                             "Resize first")
         y0, x0 = (h - ch) // 2, (w - cw) // 2
         return img[y0:y0 + ch, x0:x0 + cw]
 
 
-class RandomResizedCrop(_Random):
-    """Inception-style crop: random area fraction in ``scale`` and aspect ratio in ``ratio``
-    (log-uniform), resized to ``size``; falls back to a center crop after 10 tries."""
+class RandomResizedCrop(RandomTransform):
+    """Inception-style crop: an area fraction uniform in ``scale`` and an aspect ratio (w/h)
+    log-uniform in ``ratio``, resized to ``size`` = (h, w). After 10 misses, the largest central
+    crop whose ratio is within ``ratio`` (torchvision's rule)."""
 
-    def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
-        self.size = (size, size) if isinstance(size, int) else tuple(size)
-        self.scale, self.ratio = scale, ratio
+    def __init__(self, size: int | Sequence[int], scale: tuple[float, float] = (0.08, 1.0),
+                 ratio: tuple[float, float] = (3 / 4, 4 / 3)):
+        self.size, self.scale, self.ratio = _pair(size), scale, ratio
+
+    def box(self, h: int, w: int, rng: onp.random.Generator) -> tuple[int, int, int, int]:
+        """(y0, x0, crop height, crop width)."""
+        log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
+        for _ in range(10):
+            area = h * w * rng.uniform(*self.scale)
+            aspect = math.exp(rng.uniform(*log_ratio))
+            cw, ch = int(round(math.sqrt(area * aspect))), int(round(math.sqrt(area / aspect)))
+            if 0 < cw <= w and 0 < ch <= h:
+                return int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1)), ch, cw
+        aspect = w / h
+        if aspect < min(self.ratio):
+            cw, ch = w, int(round(w / min(self.ratio)))
+        elif aspect > max(self.ratio):
+            cw, ch = int(round(h * max(self.ratio))), h
+        else:
+            cw, ch = w, h
+        return (h - ch) // 2, (w - cw) // 2, ch, cw
 
     def apply(self, img, rng):
-        h, w = img.shape[:2]
-        area = h * w
-        for _ in range(10):
-            target = area * rng.uniform(*self.scale)
-            aspect = math.exp(rng.uniform(math.log(self.ratio[0]), math.log(self.ratio[1])))
-            cw = int(round(math.sqrt(target * aspect)))
-            ch = int(round(math.sqrt(target / aspect)))
-            if 0 < cw <= w and 0 < ch <= h:
-                y0 = int(rng.integers(0, h - ch + 1))
-                x0 = int(rng.integers(0, w - cw + 1))
-                return _resize(img[y0:y0 + ch, x0:x0 + cw], self.size[1], self.size[0])
-        side = min(h, w)
-        y0, x0 = (h - side) // 2, (w - side) // 2
-        return _resize(img[y0:y0 + side, x0:x0 + side], self.size[1], self.size[0])
+        y0, x0, ch, cw = self.box(*img.shape[:2], rng)
+        return _resize(img[y0:y0 + ch, x0:x0 + cw], self.size[1], self.size[0])
 
 
-class RandomFlipLeftRight(_Random):
+class RandomFlipLeftRight(RandomTransform):
+    """Mirror the image horizontally with probability ``p``."""
+
     def __init__(self, p: float = 0.5):
         self.p = p
 
@@ -130,55 +158,99 @@ class RandomFlipLeftRight(_Random):
         return img[:, ::-1] if rng.random() < self.p else img
 
 
-class RandomColorJitter(_Random):
-    """Brightness, contrast and saturation factors drawn from [1 - v, 1 + v], in random order."""
+def _luma(img: onp.ndarray) -> onp.ndarray:
+    """Per-pixel luma of a uint8 HWC image, rounded, shaped like the image (HxWxC)."""
+    if img.shape[2] == 1:
+        return img
+    if cv2 is not None and img.shape[2] == 3:
+        gray = cv2.cvtColor(onp.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)
+        return cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+    x = img.astype(onp.float32)
+    gray = _to_uint8(x[:, :, 0] * _GRAY[0] + x[:, :, 1] * _GRAY[1] + x[:, :, 2] * _GRAY[2])
+    return onp.repeat(gray[:, :, None], img.shape[2], axis=2)
+
+
+def _mean_luma(img: onp.ndarray) -> float:
+    """The mean of the per-pixel luma (luma is linear, so: the luma of the channel means)."""
+    if cv2 is not None and img.shape[2] <= 4:
+        means = onp.array(cv2.mean(onp.ascontiguousarray(img))[:img.shape[2]])
+    else:
+        means = img.reshape(-1, img.shape[2]).mean(axis=0, dtype=onp.float64)
+    return float(means[0]) if img.shape[2] == 1 else float(onp.dot(means[:3], _GRAY))
+
+
+def _to_uint8(x: onp.ndarray) -> onp.ndarray:
+    return onp.clip(onp.rint(x), 0, 255).astype(onp.uint8)
+
+
+def _lut(img: onp.ndarray, table: onp.ndarray) -> onp.ndarray:
+    """Map each uint8 value through ``table``: (256,) for all channels or (256, C) per channel;
+    entries are rounded and clipped to [0, 255]. One pass over the image."""
+    t = _to_uint8(table)
+    if cv2 is not None:
+        out = cv2.LUT(onp.ascontiguousarray(img), t if t.ndim == 1 else t[:, None, :])
+        return out.reshape(img.shape)
+    return t[img] if t.ndim == 1 else t[img, onp.arange(img.shape[2])]
+
+
+def _check_uint8(name: str, img: onp.ndarray) -> None:
+    if img.dtype != onp.uint8 or img.ndim != 3:
+        raise TypeError(f"{name} works on HxWxC uint8 images (before ToTensor), got "
+                        f"{img.dtype} {img.shape}")
+
+
+class RandomColorJitter(RandomTransform):
+    """Brightness, contrast and saturation, each scaled by a factor uniform in
+    [max(0, 1 - v), 1 + v], applied in random order to a uint8 image, rounded and clipped to
+    [0, 255] after each: brightness ``x f``; contrast ``(x - m) f + m`` with m the image's mean
+    luma; saturation ``(x - g) f + g`` with g each pixel's luma (0.299 R + 0.587 G + 0.114 B)."""
 
     def __init__(self, brightness: float = 0.0, contrast: float = 0.0, saturation: float = 0.0):
         self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
 
     def apply(self, img, rng):
-        out = img.astype(onp.float32)
-        gray_w = onp.array([0.299, 0.587, 0.114], onp.float32)
-        ops = []
-        if self.brightness:
-            ops.append(("b", rng.uniform(1 - self.brightness, 1 + self.brightness)))
-        if self.contrast:
-            ops.append(("c", rng.uniform(1 - self.contrast, 1 + self.contrast)))
-        if self.saturation:
-            ops.append(("s", rng.uniform(1 - self.saturation, 1 + self.saturation)))
-        for i in rng.permutation(len(ops)):
-            kind, f = ops[i]
+        _check_uint8("RandomColorJitter", img)
+        ops = [(kind, v) for kind, v in (("b", self.brightness), ("c", self.contrast),
+                                         ("s", self.saturation)) if v > 0]
+        factors = [rng.uniform(max(0.0, 1 - v), 1 + v) for _, v in ops]
+        values = onp.arange(256, dtype=onp.float64)
+        for i in rng.permutation(len(ops)) if ops else ():
+            kind, f = ops[i][0], factors[i]
             if kind == "b":
-                out = out * f
+                img = _lut(img, values * f)
             elif kind == "c":
-                mean = (out @ gray_w).mean() if out.shape[2] == 3 else out.mean()
-                out = (out - mean) * f + mean
-            else:
-                gray = (out @ gray_w)[:, :, None] if out.shape[2] == 3 else out
-                out = (out - gray) * f + gray
-        return onp.clip(out, 0, 255).astype(onp.uint8)
+                m = _mean_luma(img)
+                img = _lut(img, (values - m) * f + m)
+            elif img.shape[2] > 1 and cv2 is not None:
+                img = cv2.addWeighted(onp.ascontiguousarray(img), f, _luma(img), 1 - f, 0)
+            elif img.shape[2] > 1:
+                img = _to_uint8(img * f + _luma(img) * (1 - f))
+        return img
 
 
-class RandomLighting(_Random):
-    """AlexNet PCA lighting noise: add eigvec @ (alpha * eigval) * 255, alpha ~ N(0, alphastd)."""
+class RandomLighting(RandomTransform):
+    """AlexNet PCA lighting noise: add ``eigvec @ (alpha * eigval) * 255`` to every RGB pixel of
+    a uint8 image (rounded, clipped), alpha ~ N(0, alphastd) per image."""
 
-    def __init__(self, alphastd: float = 0.1):
-        self.alphastd = alphastd
+    def __init__(self, alphastd: float = 0.1, eigval: onp.ndarray = IMAGENET_EIGVAL,
+                 eigvec: onp.ndarray = IMAGENET_EIGVEC):
+        self.alphastd, self.eigval, self.eigvec = alphastd, eigval, eigvec
 
     def apply(self, img, rng):
+        _check_uint8("RandomLighting", img)
         if self.alphastd <= 0:
             return img
-        alpha = rng.normal(0.0, self.alphastd, 3).astype(onp.float32)
-        rgb = IMAGENET_EIGVEC @ (alpha * IMAGENET_EIGVAL) * 255.0
-        return onp.clip(img.astype(onp.float32) + rgb, 0, 255).astype(onp.uint8)
+        alpha = rng.normal(0.0, self.alphastd, 3)
+        rgb = self.eigvec.astype(onp.float64) @ (alpha * self.eigval) * 255.0
+        return _lut(img, onp.arange(256, dtype=onp.float64)[:, None] + rgb[None, :])
 
 
-class RandomCrop(_Random):
-    """Zero-pad by ``pad`` on each side, then crop ``size`` at a random place (CIFAR/MNIST)."""
+class RandomCrop(RandomTransform):
+    """Zero-pad by ``pad`` pixels on each side, then crop ``size`` = (h, w) at a random place
+    (the CIFAR and MNIST shift augmentation)."""
 
-    def __init__(self, size, pad: int = 0):
-        self.size = (size, size) if isinstance(size, int) else tuple(size)
-        self.pad = pad
+    def __init__(self, size: int | Sequence[int], pad: int = 0):
+        self.size, self.pad = _pair(size), pad
 
     def apply(self, img, rng):
         if self.pad:
@@ -188,38 +260,43 @@ class RandomCrop(_Random):
         ch, cw = self.size
         if h < ch or w < cw:
             raise ValueError(f"RandomCrop{self.size}: image {h}x{w} is smaller than the crop")
-        y0 = int(rng.integers(0, h - ch + 1))
-        x0 = int(rng.integers(0, w - cw + 1))
+        y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
         return img[y0:y0 + ch, x0:x0 + cw]
 
 
 class Grayscale:
-    """RGB HWC uint8 -> HxWx1 luminance (ITU-R 601 weights, as OpenCV and Pillow use)."""
+    """RGB HWC uint8 -> HxWx1 luma (0.299 R + 0.587 G + 0.114 B, rounded)."""
 
-    def __call__(self, img):
-        if img.ndim == 3 and img.shape[2] == 1:
-            return img
-        if cv2 is not None:
-            return cv2.cvtColor(onp.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)[:, :, None]
-        gray = img.astype(onp.float32) @ onp.array([0.299, 0.587, 0.114], onp.float32)
-        return onp.clip(onp.round(gray), 0, 255).astype(onp.uint8)[:, :, None]
+    def __call__(self, img: onp.ndarray) -> onp.ndarray:
+        _check_uint8("Grayscale", img)
+        return _luma(img)[:, :, :1]
 
 
 class ToTensor:
     """HWC uint8 in [0, 255] -> CHW float32 in [0, 1]."""
 
-    def __call__(self, img):
+    def __call__(self, img: onp.ndarray) -> onp.ndarray:
         if img.ndim == 2:
             img = img[:, :, None]
-        return onp.ascontiguousarray(img.transpose(2, 0, 1), dtype=onp.float32) * (1 / 255.0)
+        x = onp.ascontiguousarray(img.transpose(2, 0, 1), dtype=onp.float32)
+        x *= onp.float32(1 / 255.0)
+        return x
 
 
 class Normalize:
-    """(x - mean) / std per channel of a CHW float array."""
+    """``(x - mean) / std`` per channel of a CHW float array."""
 
-    def __init__(self, mean, std):
+    def __init__(self, mean: Sequence[float], std: Sequence[float]):
         self.mean = onp.asarray(mean, onp.float32).reshape(-1, 1, 1)
         self.std = onp.asarray(std, onp.float32).reshape(-1, 1, 1)
+        if (self.std <= 0).any():
+            raise ValueError(f"Normalize needs positive std, got {std}")
+        self._inv_std = 1 / self.std
 
-    def __call__(self, x):
-        return (x - self.mean) / self.std
+    def __call__(self, x: onp.ndarray) -> onp.ndarray:
+        if x.ndim != 3 or self.mean.shape[0] not in (1, x.shape[0]):
+            raise ValueError(f"Normalize with {self.mean.shape[0]} channel(s) needs a CHW array "
+                             f"(after ToTensor), got shape {x.shape}")
+        out = x - self.mean
+        out *= self._inv_std
+        return out

@@ -1,98 +1,108 @@
-"""Image datasets: MNIST/FashionMNIST (IDX), CIFAR-10/100 (python pickle batches, read with a
-restricted unpickler), an ImageNet-style folder of class folders, and an image list file."""
+"""MNIST and Fashion-MNIST (IDX files) and CIFAR-10/100 (python pickle batches, read with a
+restricted unpickler). Samples are ``(HxWxC uint8 image, int label)``."""
 from __future__ import annotations
 
 import gzip
-import io
 import os
-import pickle
+import shutil
 import struct
 import tarfile
-import warnings
+import tempfile
 
 import numpy as onp
 
 from .dataset import Dataset
-from .download import data_home, download
+from .download import data_home
+from .download import download as fetch_file
+from .unpickle import restricted_loads
 
-__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "ImageFolderDataset",
-           "ImageListDataset", "read_idx", "restricted_loads", "decode_image"]
+__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "read_idx", "BUNDLED_MNIST"]
 
-BUNDLED = os.path.join(os.path.dirname(__file__), "bundled")
+BUNDLED_MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bundled")
+
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path: str) -> onp.ndarray:
-    """An IDX file (gzipped or not) as a NumPy array."""
+    """An IDX file (gzipped when the name ends in .gz) as a native-endian NumPy array.
+
+    IDX: two zero bytes, a dtype code, the number of dimensions, big-endian uint32 sizes, data.
+    """
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
         data = f.read()
-    zero, dtype_code, ndim = struct.unpack(">HBB", data[:4])
-    dtypes = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-    if zero != 0 or dtype_code not in dtypes:
-        raise ValueError(f"{path} is not an IDX file (magic {data[:4].hex()})")
-    shape = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    array = onp.frombuffer(data, dtype=dtypes[dtype_code], offset=4 + 4 * ndim)
-    if array.size != int(onp.prod(shape)):
-        raise ValueError(f"{path}: header says {shape} but holds {array.size} values")
-    return array.reshape(shape).astype(dtypes[dtype_code].lstrip(">"))
+    if len(data) < 4:
+        raise ValueError(f"{path} is too short to be an IDX file")
+    zero, code, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0 or code not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an IDX file (magic bytes {data[:4].hex()})")
+    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    dtype = onp.dtype(_IDX_DTYPES[code])
+    body = len(data) - 4 - 4 * ndim
+    if body != int(onp.prod(shape)) * dtype.itemsize:
+        raise ValueError(f"{path}: header says shape {shape} but the file holds {body} bytes "
+                         "of data (truncated or corrupt)")
+    array = onp.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))
 
 
 class _IDXDataset(Dataset):
-    """28x28 grayscale images as HxWx1 uint8 with integer labels."""
+    """28x28 grayscale images as 28x28x1 uint8 with integer labels."""
 
-    base_url: str = ""
-    files: dict = {}
     name = ""
+    base_url = ""
+    files: dict[str, str] = {}  # file name -> SHA-256
+    classes: list[str] = []
 
     def __init__(self, root: str | None = None, train: bool = True, download: bool = False):
         split = "train" if train else "t10k"
         names = (f"{split}-images-idx3-ubyte.gz", f"{split}-labels-idx1-ubyte.gz")
-        if root is None and not download:
-            root = self._default_root()
-        root = os.path.expanduser(root or os.path.join(data_home(), self.name))
-        paths = []
-        for n in names:
-            path = self._find(root, n)
-            if path is None:
-                if not download:
-                    raise FileNotFoundError(f"{self.name}: {n} not found in {root}; pass "
-                                            "download=True to fetch it")
-                path = download_file(self.base_url + n, root, self.files[n])
-            paths.append(path)
-        self.root = root
+        root = self._resolve_root(root, download)
+        paths = [self._find(root, n) or self._fetch(root, n, download) for n in names]
+        self.root, self.train = root, train
         self._images = read_idx(paths[0])[..., None]
         self._labels = read_idx(paths[1]).astype(onp.int64)
-        if len(self._images) != len(self._labels):
-            raise ValueError(f"{root}: {len(self._images)} images but {len(self._labels)} labels")
+        if self._images.ndim != 4 or len(self._images) != len(self._labels):
+            raise ValueError(f"{root}: images {self._images.shape[:-1]} do not match labels "
+                             f"{self._labels.shape}")
 
-    def _default_root(self):
-        raise FileNotFoundError(f"{self.name} has no bundled copy: give root= or download=True")
+    def _resolve_root(self, root: str | None, download: bool) -> str:
+        if root is None:
+            return os.path.join(data_home(), self.name)
+        return os.path.expanduser(root)
+
+    def _fetch(self, root: str, name: str, allowed: bool) -> str:
+        if not allowed:
+            raise FileNotFoundError(f"{type(self).__name__}: {name} (or {name[:-3]}) not found "
+                                    f"in {root}; pass download=True to fetch it")
+        return fetch_file(self.base_url + name, root, self.files[name])
 
     @staticmethod
-    def _find(root, name):
+    def _find(root: str, name: str) -> str | None:
         for candidate in (name, name[:-3]):
             path = os.path.join(root, candidate)
             if os.path.exists(path):
                 return path
         return None
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._labels)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> tuple[onp.ndarray, int]:
         return self._images[idx], int(self._labels[idx])
 
 
-def download_file(url, folder, sha256):
-    return download(url, folder, sha256)
-
-
 class MNIST(_IDXDataset):
-    """MNIST digits. ``MNIST()`` (no root) reads the 4,000/1,000 subset bundled in the package."""
+    """MNIST handwritten digits (Y. LeCun, C. Cortes, C. Burges).
+
+    ``MNIST()`` with no root, or ``root="bundled"``, reads the 4,000/1,000 real-image subset that
+    ships inside the package (so training runs offline); ``download=True`` fetches the full
+    60,000/10,000 set into ``$GLUONKIT_HOME/datasets/mnist``.
+    """
 
     name = "mnist"
     base_url = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-    files = {
+    files = {  # SHA-256 of the canonical files (the same on yann.lecun.com and its mirrors)
         "train-images-idx3-ubyte.gz":
             "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
         "train-labels-idx1-ubyte.gz":
@@ -102,12 +112,17 @@ class MNIST(_IDXDataset):
         "t10k-labels-idx1-ubyte.gz":
             "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
     }
+    classes = [str(d) for d in range(10)]
 
-    def _default_root(self):
-        return BUNDLED
+    def _resolve_root(self, root: str | None, download: bool) -> str:
+        if root == "bundled" or (root is None and not download):
+            return BUNDLED_MNIST
+        return super()._resolve_root(root, download)
 
 
 class FashionMNIST(_IDXDataset):
+    """Zalando's Fashion-MNIST (H. Xiao, K. Rasul, R. Vollgraf), MNIST's format and sizes."""
+
     name = "fashion_mnist"
     base_url = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
     files = {
@@ -120,167 +135,101 @@ class FashionMNIST(_IDXDataset):
         "t10k-labels-idx1-ubyte.gz":
             "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
     }
+    classes = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
+               "sneaker", "bag", "ankle boot"]
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Admits only the built-in containers CIFAR batches use; any global is refused."""
-
-    def find_class(self, module, name):
-        raise pickle.UnpicklingError(
-            f"refusing to load {module}.{name}: CIFAR batch files hold only dicts, lists, "
-            "bytes, ints and strings, so this file is not one (or has been tampered with)")
-
-
-def restricted_loads(data: bytes):
-    """Unpickle CIFAR's dict/list/bytes/int/str data; anything that names a global fails."""
-    return _RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
+def _extract(archive: str, root: str, folder: str) -> None:
+    """Extract ``folder`` from a tarball next to it, atomically: a crash leaves no half folder."""
+    tmp = tempfile.mkdtemp(prefix=".extract-", dir=root)
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")  # refuses absolute paths and links out of tmp
+        os.replace(os.path.join(tmp, folder), os.path.join(root, folder))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _text(v):
-    return v.decode() if isinstance(v, bytes) else v
+def _text(v: object) -> object:
+    return v.decode("latin1") if isinstance(v, bytes) else v
 
 
 class _CIFAR(Dataset):
+    """32x32x3 uint8 images from the python-pickle batches (``root/<folder>/<batch>``)."""
+
     archive = ""
     sha256 = ""
     folder = ""
     url_base = "https://www.cs.toronto.edu/~kriz/"
+    meta_file, names_key, label_key = "", "", ""
 
     def __init__(self, root: str | None = None, train: bool = True, download: bool = False):
         root = os.path.expanduser(root or os.path.join(data_home(), self.folder))
         batch_dir = os.path.join(root, self.folder)
         if not os.path.isdir(batch_dir):
             if not download:
-                raise FileNotFoundError(f"{batch_dir} not found; pass download=True or extract "
+                raise FileNotFoundError(f"{batch_dir} not found: pass download=True, or extract "
                                         f"{self.archive} into {root}")
-            path = download_file(self.url_base + self.archive, root, self.sha256)
-            with tarfile.open(path) as tar:
-                tar.extractall(root, filter="data")
+            path = fetch_file(self.url_base + self.archive, root, self.sha256)
+            _extract(path, root, self.folder)
         images, labels = [], []
         for name in self._batch_names(train):
-            path = os.path.join(batch_dir, name)
-            if not os.path.exists(path):
-                raise FileNotFoundError(f"CIFAR batch file missing: {path}")
-            with open(path, "rb") as f:
-                batch = {_text(k): v for k, v in restricted_loads(f.read()).items()}
-            images.append(onp.asarray(batch["data"], dtype=onp.uint8).reshape(-1, 3, 32, 32))
-            labels.extend(batch[self._label_key()])
-        self.root = root
-        self._images = onp.concatenate(images).transpose(0, 2, 3, 1)
+            batch = self._load(os.path.join(batch_dir, name))
+            data = onp.asarray(batch["data"], dtype=onp.uint8)
+            if data.ndim != 2 or data.shape[1] != 3072:
+                raise ValueError(f"{batch_dir}/{name}: data has shape {data.shape}, expected "
+                                 "(N, 3072)")
+            images.append(data.reshape(-1, 3, 32, 32))
+            labels.extend(batch[self.label_key])
+        self.root, self.train = root, train
+        self._images = onp.ascontiguousarray(onp.concatenate(images).transpose(0, 2, 3, 1))
         self._labels = onp.asarray(labels, dtype=onp.int64)
+        if len(self._images) != len(self._labels):
+            raise ValueError(f"{batch_dir}: {len(self._images)} images, {len(self._labels)} labels")
+        meta = os.path.join(batch_dir, self.meta_file)
+        self.classes = [_text(c) for c in self._load(meta)[self.names_key]] \
+            if os.path.exists(meta) else []
 
-    def __len__(self):
+    @staticmethod
+    def _load(path: str) -> dict:
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"CIFAR batch file missing: {path}")
+        with open(path, "rb") as f:
+            return {_text(k): v for k, v in restricted_loads(f.read()).items()}
+
+    def _batch_names(self, train: bool) -> list[str]:
+        return ["train"] if train else ["test"]
+
+    def __len__(self) -> int:
         return len(self._labels)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> tuple[onp.ndarray, int]:
         return self._images[idx], int(self._labels[idx])
 
 
 class CIFAR10(_CIFAR):
+    """CIFAR-10 (A. Krizhevsky, 2009): 50,000 training and 10,000 test images, 10 classes."""
+
     archive = "cifar-10-python.tar.gz"
     sha256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
     folder = "cifar-10-batches-py"
+    meta_file, names_key, label_key = "batches.meta", "label_names", "labels"
 
-    def _batch_names(self, train):
+    def _batch_names(self, train: bool) -> list[str]:
         return [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
-
-    def _label_key(self):
-        return "labels"
 
 
 class CIFAR100(_CIFAR):
+    """CIFAR-100: 100 fine classes, or the 20 coarse superclasses with ``fine_label=False``."""
+
     archive = "cifar-100-python.tar.gz"
     sha256 = "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"
     folder = "cifar-100-python"
+    meta_file = "meta"
 
-    def __init__(self, root=None, train=True, download=False, fine_label: bool = True):
-        self._fine = fine_label
+    def __init__(self, root: str | None = None, train: bool = True, download: bool = False,
+                 fine_label: bool = True):
+        self.fine_label = fine_label
+        self.label_key = "fine_labels" if fine_label else "coarse_labels"
+        self.names_key = "fine_label_names" if fine_label else "coarse_label_names"
         super().__init__(root, train, download)
-
-    def _batch_names(self, train):
-        return ["train"] if train else ["test"]
-
-    def _label_key(self):
-        return "fine_labels" if self._fine else "coarse_labels"
-
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
-
-
-def decode_image(path: str):
-    """An HxWx3 RGB uint8 array, or None when the file cannot be decoded."""
-    try:
-        import cv2
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
-        return None if img is None else img[:, :, ::-1]
-    except ImportError:  # pragma: no cover - Pillow fallback where OpenCV is absent
-        from PIL import Image
-        try:
-            with Image.open(path) as im:
-                return onp.asarray(im.convert("RGB"))
-        except OSError:
-            return None
-
-
-class _FileDataset(Dataset):
-    """Decodes files on access; an undecodable file is replaced by the next one, and counted."""
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, idx):
-        for offset in range(len(self.items)):
-            path, label = self.items[(idx + offset) % len(self.items)]
-            img = decode_image(path)
-            if img is not None:
-                return img, label
-            self._bad.add(path)
-            if len(self._bad) == 1 or len(self._bad) % 100 == 0:
-                warnings.warn(f"{len(self._bad)} image file(s) could not be decoded and were "
-                              f"skipped (latest: {path})", RuntimeWarning, stacklevel=2)
-        raise RuntimeError(f"no image in {self.root} could be decoded")
-
-    @property
-    def skipped(self) -> int:
-        """How many undecodable files were met so far."""
-        return len(self._bad)
-
-
-class ImageFolderDataset(_FileDataset):
-    """root/<class>/<image>: classes are the sorted folder names (``synsets``/``classes``)."""
-
-    def __init__(self, root: str, extensions=IMAGE_EXTENSIONS, flag: int = 1):
-        root = os.path.expanduser(root)
-        if not os.path.isdir(root):
-            raise FileNotFoundError(f"image folder not found: {root}")
-        self.root, self._bad = root, set()
-        self.classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
-        self.synsets = self.classes
-        if not self.classes:
-            raise ValueError(f"{root} has no class sub-folders (expected root/<class>/<image>)")
-        self.items = []
-        exts = tuple(e.lower() for e in extensions)
-        for label, cls in enumerate(self.classes):
-            folder = os.path.join(root, cls)
-            files = sorted(f for f in os.listdir(folder) if f.lower().endswith(exts))
-            if not files:
-                raise ValueError(f"class folder {folder} holds no images with extensions {exts}")
-            self.items.extend((os.path.join(folder, f), label) for f in files)
-
-
-class ImageListDataset(_FileDataset):
-    """A text file of "relative/path label" lines, paths relative to ``root``."""
-
-    def __init__(self, list_file: str, root: str = "."):
-        self.root, self._bad, self.items = root, set(), []
-        with open(list_file) as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                parts = line.rsplit(maxsplit=1)
-                if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
-                    raise ValueError(f"{list_file}:{n}: expected 'relative/path label', "
-                                     f"got {line.strip()!r}")
-                self.items.append((os.path.join(root, parts[0]), int(parts[1])))
-        if not self.items:
-            raise ValueError(f"{list_file} lists no images")
