@@ -77,23 +77,20 @@ def col2im(col, h, w, sy, sx, ph, pw, dy, dx):
 class Conv2d(Function):
     """y = conv(x, W) + b with W of shape (out, in / groups, kh, kw), NCHW.
 
-    A 1x1 stride-1 convolution is a GEMM per image on the input as it lies. Any other is one
-    GEMM per group over the whole batch: W (o/g, cg*kh*kw) @ col (cg*kh*kw, n*oh*ow).
+    One GEMM per group over the whole batch: W (o/g, cg*kh*kw) @ col (cg*kh*kw, n*oh*ow).
+    For a 1x1 stride-1 convolution the columns are just the input with channels first.
     """
 
     def forward(self, x, W, b=None):
         xp = get_array_module(x)
-        n, c, h, w = x.shape
+        n = x.shape[0]
         o, cg, kh, kw = W.shape
         g = self.groups
         self.plain = (kh, kw, *self.stride, *self.padding) == (1, 1, 1, 1, 0, 0)
+        oh, ow = conv_output_size_2d(x.shape, W.shape, self)
         W3 = W.reshape(g, o // g, cg * kh * kw)
-        if self.plain:
-            y = xp.matmul(W3, x.reshape(n, g, cg, h * w)).reshape(n, o, h, w)
-        else:
-            oh, ow = conv_output_size_2d(x.shape, W.shape, self)
-            yt = xp.matmul(W3, self._columns(x, W)).reshape(o, n, oh, ow)
-            y = xp.ascontiguousarray(yt.transpose(1, 0, 2, 3))
+        yt = xp.matmul(W3, self._columns(x, W)).reshape(o, n, oh, ow)
+        y = xp.ascontiguousarray(yt.transpose(1, 0, 2, 3))
         if b is not None:
             y += b.reshape(1, o, 1, 1)
         # NOTE: the column buffer is kh*kw times the input; keep the input and rebuild the
@@ -105,8 +102,12 @@ class Conv2d(Function):
 
     def _columns(self, x, W):
         """(groups, cg*kh*kw, n*oh*ow) columns of x."""
+        xp = get_array_module(x)
         _, cg, kh, kw = W.shape
-        col = im2col(x, kh, kw, *self.stride, *self.padding, *self.dilation)
+        if self.plain:
+            col = xp.ascontiguousarray(x.transpose(1, 0, 2, 3))
+        else:
+            col = im2col(x, kh, kw, *self.stride, *self.padding, *self.dilation)
         return col.reshape(self.groups, cg * kh * kw, -1)
 
     def backward(self, gy):
@@ -115,25 +116,20 @@ class Conv2d(Function):
         n, c, h, w = self.x_shape
         o, cg, kh, kw = self.W.shape
         g = self.groups
-        W3 = self.W.reshape(g, o // g, cg * kh * kw)
+        oh, ow = gy.shape[-2:]
+        gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
         gx = gW = gb = None
-        if self.plain:
-            gy4 = gy.reshape(n, g, o // g, h * w)
-            if need[1]:
-                x4 = self.x.reshape(n, g, cg, h * w)
-                gW = xp.matmul(gy4, x4.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.W.shape)
-            if need[0]:
-                gx = xp.matmul(W3.transpose(0, 2, 1), gy4).reshape(self.x_shape)
-        else:
-            oh, ow = gy.shape[-2:]
-            gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
-            if need[1]:
-                col = self._columns(self.x, self.W)
-                gW = xp.matmul(gyt, col.transpose(0, 2, 1)).reshape(self.W.shape)
-                del col
-            if need[0]:
-                gcol = xp.matmul(W3.transpose(0, 2, 1), gyt).reshape(c, kh, kw, n, oh, ow)
-                gx = col2im(gcol, h, w, *self.stride, *self.padding, *self.dilation)
+        if need[1]:
+            col = self._columns(self.x, self.W)
+            gW = xp.matmul(gyt, col.transpose(0, 2, 1)).reshape(self.W.shape)
+            del col
+        if need[0]:
+            gcol = xp.matmul(self.W.reshape(g, o // g, -1).transpose(0, 2, 1), gyt)
+            if self.plain:
+                gx = xp.ascontiguousarray(gcol.reshape(c, n, h, w).transpose(1, 0, 2, 3))
+            else:
+                gx = col2im(gcol.reshape(c, kh, kw, n, oh, ow), h, w, *self.stride,
+                            *self.padding, *self.dilation)
         if len(need) > 2 and need[2]:
             gb = gy.sum(axis=(0, 2, 3))
         return (gx, gW, gb)[:len(need)]
