@@ -25,12 +25,12 @@ class SplitAttention(nn.HybridBlock):
     """A grouped 3x3 conv producing ``radix`` splits, then attention across the splits.
 
     conv -> bn0 -> relu; gap(sum of splits) -> fc1 -> bn1 -> relu -> fc2 -> softmax over the
-    radix -> weighted sum of the splits.
+    radix (a sigmoid when radix is 1) -> weighted sum of the splits.
     """
 
     def __init__(self, cin, channels, stride=1, groups=1, radix=2):
         super().__init__()
-        self.radix, self.channels = radix, channels
+        self.radix, self.groups, self.channels = radix, groups, channels
         attn = _attn_channels(cin, radix)
         self.conv = _conv(cin, channels * radix, 3, stride, 1, groups=groups * radix)
         self.bn0 = _bn(channels * radix)
@@ -41,38 +41,53 @@ class SplitAttention(nn.HybridBlock):
     def forward(self, x):
         x = npx.relu(self.bn0(self.conv(x)))
         n, _, h, w = x.shape
-        r, c = self.radix, self.channels
+        r, g, c = self.radix, self.groups, self.channels
+        if r == 1:
+            gap = npx.adaptive_avg_pool2d(x, 1)
+            return x * npx.sigmoid(self.fc2(npx.relu(self.bn1(self.fc1(gap)))))
         splits = x.reshape(n, r, c, h, w)
         gap = npx.adaptive_avg_pool2d(splits.sum(axis=1), 1)
         attn = self.fc2(npx.relu(self.bn1(self.fc1(gap))))
-        # NOTE: the softmax runs over the radix axis of each channel (timm's rSoftMax).
-        attn = npx.softmax(attn.reshape(n, r, c), axis=1).reshape(n, r, c, 1, 1)
+        # NOTE: fc2's channels are laid out (group, radix, c / group); the softmax runs over the
+        # radix, and the weights are reordered to (radix, c) to match the splits (rSoftMax).
+        attn = npx.softmax(attn.reshape(n, g, r, c // g), axis=2)
+        attn = attn.transpose(0, 2, 1, 3).reshape(n, r, c, 1, 1)
         return (splits * attn).sum(axis=1)
 
 
 class ResNestBottleneck(nn.HybridBlock):
-    """1x1 -> split attention 3x3 -> (avd pool) -> 1x1 (x4), with a residual connection."""
+    """1x1 -> split attention 3x3 -> 1x1 (x4), with a residual connection.
+
+    "avd": in a downsampling block the stride moves from the 3x3 conv to a 3x3 average pool,
+    after the split attention (``avd_first=False``, ResNeSt's default) or before it.
+    """
 
     expansion = 4
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False, radix=2,
-                 cardinality=1, base_width=64, avd=True, **_):
+                 cardinality=1, base_width=64, avd=True, avd_first=False, **_):
         super().__init__()
         width = int(planes * (base_width / 64.0)) * cardinality
-        avd_stride = stride if avd and stride > 1 else 0
+        self._avd_stride = stride if avd and stride > 1 else 0
+        self._avd_first = avd_first
         self.conv1 = _conv(cin, width, 1)
         self.bn1 = _bn(width)
-        self.conv2 = SplitAttention(width, width, 1 if avd_stride else stride, cardinality, radix)
-        self._avd_stride = avd_stride
+        self.conv2 = SplitAttention(width, width, 1 if self._avd_stride else stride, cardinality,
+                                    radix)
         self.conv3 = _conv(width, planes * 4, 1)
         self.bn3 = _bn(planes * 4, zero=last_gamma)
         self.downsample = downsample
 
+    def _avd(self, x):
+        return npx.avg_pool2d(x, 3, self._avd_stride, 1)
+
     def forward(self, x):
         out = npx.relu(self.bn1(self.conv1(x)))
+        if self._avd_stride and self._avd_first:
+            out = self._avd(out)
         out = self.conv2(out)
-        if self._avd_stride:
-            out = npx.avg_pool2d(out, 3, self._avd_stride, 1)
+        if self._avd_stride and not self._avd_first:
+            out = self._avd(out)
         out = self.bn3(self.conv3(out))
         identity = x if self.downsample is None else self.downsample(x)
         return npx.relu(out + identity)

@@ -158,14 +158,15 @@ class ResNet(ZooModel):
         block: 'basic', 'bottleneck', 'preact_basic', 'preact_bottleneck', or a block class.
         layers: blocks per stage.
         stem: 'plain' (7x7/2 + max pool), 'deep' (three 3x3 + max pool) or 'cifar' (one 3x3).
-        stem_width: width of the deep stem's first two convs (output is twice this).
+        stem_width: width of the plain stem's 7x7 conv (default: ``channels[0]``), or of the deep
+            stem's first two convs (default 32; its output is twice this).
         avg_down: average-pool shortcut (ResNet-D).
         channels: stage widths before expansion.
         block_args: extra keyword arguments for every block (ResNeSt's radix, avd...).
     """
 
     def __init__(self, block="bottleneck", layers=(3, 4, 6, 3), classes=1000, stem="plain",
-                 stem_width=32, avg_down=False, stride_in_1x1=False, last_gamma=False,
+                 stem_width=None, avg_down=False, stride_in_1x1=False, last_gamma=False,
                  channels=(64, 128, 256, 512), drop_rate=0.0, block_args=None, in_channels=3):
         super().__init__()
         block = _BLOCKS[block] if isinstance(block, str) else block
@@ -195,6 +196,7 @@ class ResNet(ZooModel):
 
     def _make_stem(self, stem, stem_width, width, cin):
         if stem == "plain":
+            width = stem_width or width
             self.conv1 = _conv(cin, width, 7, 2, 3)
             self.bn1 = _bn(width)
             return width
@@ -205,6 +207,7 @@ class ResNet(ZooModel):
             return width
         if stem != "deep":
             raise ValueError(f"stem must be 'plain', 'deep' or 'cifar', got {stem!r}")
+        stem_width = stem_width or 32
         out = stem_width * 2
         self.conv1 = nn.Sequential(
             _conv(cin, stem_width, 3, 2, 1), _bn(stem_width), nn.Activation("relu"),
@@ -261,9 +264,18 @@ _TOP1 = {
     "resnet50_v1s": (78.93, "GluonCV resnet50_v1s"),
     "resnet101_v1d": (80.51, "GluonCV resnet101_v1d"),
     "resnet152_v1d": (80.61, "GluonCV resnet152_v1d"),
+    "resnet101_v1c": (79.60, "GluonCV resnet101_v1c"),
+    "resnet152_v1c": (80.01, "GluonCV resnet152_v1c"),
     "resnet18_v1": (70.93, "GluonCV resnet18_v1"),
+    "resnet34_v1": (74.37, "GluonCV resnet34_v1"),
     "resnet50_v1": (77.36, "GluonCV resnet50_v1"),
+    "resnet101_v1": (78.34, "GluonCV resnet101_v1"),
+    "resnet152_v1": (79.22, "GluonCV resnet152_v1"),
+    "resnet18_v2": (71.00, "GluonCV resnet18_v2"),
+    "resnet34_v2": (74.40, "GluonCV resnet34_v2"),
     "resnet50_v2": (77.11, "GluonCV resnet50_v2"),
+    "resnet101_v2": (78.53, "GluonCV resnet101_v2"),
+    "resnet152_v2": (79.21, "GluonCV resnet152_v2"),
 }
 
 # Trainable parameters at the default classes (computed from the architecture; the v1b, c, d

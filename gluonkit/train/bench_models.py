@@ -1,0 +1,256 @@
+"""Model benchmarks: the workloads of BENCHMARKS.md, each optionally beside PyTorch.
+
+A training step is forward + softmax cross-entropy + backward + SGD (momentum 0.9) through
+``gluonkit.optim.Trainer``; an inference step is a forward in predict mode without recording.
+A few warm-up steps run first, then the median of the timed steps is reported (the GPU is
+synchronised before the clock is read). Inputs and labels are seeded random arrays.
+
+``compare_torch=True`` runs the same workload in PyTorch in the same process when it is
+importable (torchvision/timm supply the ImageNet models) and adds ``torch_images_per_s`` and
+``ratio`` (gluonkit images/s over PyTorch's: above 1 means gluonkit is faster).
+
+Example::
+
+    from gluonkit.train import bench_models
+    row = bench_models.run("resnet20_cifar_train", gluonkit.cpu(), steps=5)
+"""
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import time
+from dataclasses import dataclass
+
+import numpy as onp
+
+import gluonkit as gk
+from gluonkit import autograd, model_zoo
+from gluonkit.loss import SoftmaxCrossEntropyLoss
+from gluonkit.optim import Trainer
+
+__all__ = ["Workload", "WORKLOADS", "run", "lenet_train", "resnet20_cifar_train",
+           "resnet50_train", "resnet50_infer", "resnest50_train", "inception_v3_train",
+           "googlenet_infer"]
+
+WARMUP = 2
+
+
+@dataclass(frozen=True)
+class Workload:
+    model: str  # a gluonkit.model_zoo name
+    input_shape: tuple  # (C, H, W)
+    batch_cpu: int
+    batch_gpu: int
+    train: bool
+    classes: int = 1000
+
+
+_TABLE = {
+    "lenet_train": Workload("lenet", (1, 28, 28), 256, 1024, True, 10),
+    "resnet20_cifar_train": Workload("cifar_resnet20_v1", (3, 32, 32), 128, 512, True, 10),
+    "resnet50_train": Workload("resnet50_v1b", (3, 224, 224), 16, 256, True),
+    "resnet50_infer": Workload("resnet50_v1b", (3, 224, 224), 16, 256, False),
+    "resnest50_train": Workload("resnest50", (3, 224, 224), 8, 128, True),
+    "inception_v3_train": Workload("inceptionv3", (3, 299, 299), 8, 128, True),
+    "googlenet_infer": Workload("googlenet", (3, 224, 224), 16, 256, False),
+}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+def _median_step_s(step, sync, steps: int) -> float:
+    for _ in range(WARMUP):
+        step()
+    sync()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _data(w: Workload, batch: int, seed: int = 0):
+    rng = onp.random.default_rng(seed)
+    x = rng.standard_normal((batch,) + w.input_shape, dtype=onp.float32)
+    return x, rng.integers(0, w.classes, size=batch)
+
+
+def _gluonkit_step(w: Workload, device, dtype: str, batch: int):
+    """(step, sync, trainable parameter count) for the gluonkit side."""
+    gk.random.seed(0)
+    net = model_zoo.get_model(w.model, classes=w.classes, device=device)
+    if dtype != "float32":
+        net.cast(dtype)
+    xs, ys = _data(w, batch)
+    x = gk.np.array(xs, dtype=dtype, device=device)
+    y = gk.np.array(ys, dtype="int64", device=device)
+    params = sum(p.data().size for p in net.collect_params().values() if p.grad_req != "null")
+    if w.train:
+        loss_fn = SoftmaxCrossEntropyLoss()
+        trainer = Trainer(net.collect_params(), "sgd",
+                          {"learning_rate": 0.01, "momentum": 0.9, "wd": 1e-4})
+
+        def step():
+            with autograd.record():
+                loss = loss_fn(net(x), y)
+            loss.backward()
+            trainer.step(batch)
+    else:
+        def step():
+            net(x)
+
+    def sync():
+        if device.kind == "gpu":
+            device.xp.cuda.get_current_stream().synchronize()
+    return step, sync, params
+
+
+def _torch_model(w: Workload):
+    """The PyTorch twin of a workload's model (random init), or None if none is importable."""
+    import torch.nn as tnn
+
+    if w.model == "lenet":
+        return tnn.Sequential(
+            tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),
+            tnn.Conv2d(6, 16, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
+            tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(),
+            tnn.Linear(84, w.classes))
+    if w.model == "cifar_resnet20_v1":
+        return _torch_cifar_resnet(3, w.classes)
+    try:
+        import torchvision.models as tvm
+    except ImportError:
+        tvm = None
+    if tvm is not None and w.model == "resnet50_v1b":
+        return tvm.resnet50(num_classes=w.classes)
+    if tvm is not None and w.model == "inceptionv3":
+        return tvm.inception_v3(num_classes=w.classes, aux_logits=False, init_weights=False)
+    if tvm is not None and w.model == "googlenet":
+        return tvm.googlenet(num_classes=w.classes, aux_logits=False, init_weights=False)
+    timm_names = {"resnest50": "resnest50d", "resnet50_v1b": "resnet50"}
+    try:
+        import timm
+    except ImportError:
+        return None
+    return timm.create_model(timm_names[w.model], num_classes=w.classes) \
+        if w.model in timm_names else None
+
+
+def _torch_cifar_resnet(n: int, classes: int):
+    """CIFAR ResNet-(6n+2) v1 in PyTorch: 3x3 stem, stages of 16/32/64, projection shortcuts."""
+    import torch.nn as tnn
+
+    def cbr(cin, cout, stride, relu=True):
+        layers = [tnn.Conv2d(cin, cout, 3, stride, 1, bias=False), tnn.BatchNorm2d(cout)]
+        return layers + [tnn.ReLU()] if relu else layers
+
+    class Block(tnn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.body = tnn.Sequential(*cbr(cin, cout, stride), *cbr(cout, cout, 1, False))
+            self.down = tnn.Identity() if stride == 1 and cin == cout else tnn.Sequential(
+                tnn.Conv2d(cin, cout, 1, stride, bias=False), tnn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            return (self.body(x) + self.down(x)).relu()
+
+    layers, cin = cbr(3, 16, 1), 16
+    for cout, stride in ((16, 1), (32, 2), (64, 2)):
+        for i in range(n):
+            layers.append(Block(cin, cout, stride if i == 0 else 1))
+            cin = cout
+    return tnn.Sequential(*layers, tnn.AdaptiveAvgPool2d(1), tnn.Flatten(),
+                          tnn.Linear(64, classes))
+
+
+def _torch_step(w: Workload, device, dtype: str, batch: int):
+    """(step, sync) for the PyTorch side, or None when PyTorch or the model is missing."""
+    # NOTE: PyTorch's OpenMP threads busy-wait between ops by default, which starves NumPy's
+    # BLAS threads in the same process (measured: ResNet-50 inference 5x slower on both sides
+    # once both had run). A passive wait policy, set before the first import, avoids that.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    model = _torch_model(w)
+    if model is None:
+        return None
+    dev = torch.device("cuda" if device.kind == "gpu" else "cpu")
+    tdtype = getattr(torch, dtype)
+    model = model.to(dev, tdtype)
+    xs, ys = _data(w, batch)
+    x = torch.from_numpy(xs).to(dev, tdtype)
+    y = torch.from_numpy(ys).to(dev)
+    if w.train:
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    else:
+        model.eval()
+
+        def step():
+            with torch.inference_mode():
+                model(x)
+
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+    return step, sync
+
+
+def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
+        compare_torch: bool = False, batch: int | None = None) -> dict:
+    """Measure one workload of BENCHMARKS.md and return its row (``scripts/benchmark.py`` prints
+    it as one JSON line). ``batch=None`` takes the table's batch for the device.
+    """
+    if workload not in _TABLE:
+        raise ValueError(f"unknown workload {workload!r}; choose one of {sorted(_TABLE)}")
+    w = _TABLE[workload]
+    device = device or gk.cpu()
+    batch = batch or (w.batch_gpu if device.kind == "gpu" else w.batch_cpu)
+    step, sync, params = _gluonkit_step(w, device, dtype, batch)
+    median = _median_step_s(step, sync, steps)
+    row = {"workload": workload, "device": device.kind, "images_per_s": batch / median,
+           "median_step_s": median, "steps": steps, "batch": batch, "params": params,
+           "peak_rss_mb": _peak_rss_mb()}
+    if compare_torch:
+        twin = _torch_step(w, device, dtype, batch)
+        if twin is None:
+            row["torch_images_per_s"] = None  # PyTorch (or this model's package) not importable
+        else:
+            t_median = _median_step_s(*twin, steps)
+            row["torch_images_per_s"] = batch / t_median
+            row["ratio"] = row["images_per_s"] / row["torch_images_per_s"]
+    return row
+
+
+def _entry(name: str):
+    def measure(device, steps: int = 5, dtype: str = "float32", batch: int | None = None,
+                compare_torch: bool = False) -> list:
+        return [run(name, device, dtype, steps, compare_torch, batch)]
+
+    measure.__name__ = measure.__qualname__ = name
+    measure.__doc__ = f"The ``{name}`` workload as a list of one row (scripts/benchmark.py)."
+    return measure
+
+
+lenet_train = _entry("lenet_train")
+resnet20_cifar_train = _entry("resnet20_cifar_train")
+resnet50_train = _entry("resnet50_train")
+resnet50_infer = _entry("resnet50_infer")
+resnest50_train = _entry("resnest50_train")
+inception_v3_train = _entry("inception_v3_train")
+googlenet_infer = _entry("googlenet_infer")
+
+WORKLOADS = {name: globals()[name] for name in _TABLE}
