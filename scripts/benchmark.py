@@ -1,19 +1,41 @@
 """Benchmarks: one JSON line per measured row.
 
-    python scripts/benchmark.py --workload ops [--device cpu|gpu] [--dtype float32] [--steps 3]
-                                [--batch 16]
+    python scripts/benchmark.py --workload lenet_train [--device cpu|gpu] [--compare torch]
+    python scripts/benchmark.py --workload models --compare torch     # every model workload
+    python scripts/benchmark.py --workload ops        # conv/BN at ResNet-50 shapes vs GEMM rate
+    python scripts/benchmark.py --workload data       # JPEG decode + ImageNet augmentation
+    python scripts/benchmark.py --workload memory     # peak of a training step vs activations
+    python scripts/benchmark.py --workload overhead   # microseconds per small op
 
-A workload is a function ``run(device, steps, dtype, batch) -> list[dict]`` registered in
-``WORKLOADS``.
+Model workloads are those of BENCHMARKS.md (batch from its table unless --batch is given).
 """
 import argparse
 import json
 import sys
 
 import gluonkit as gk
-from gluonkit.utils import bench_ops
+from gluonkit.train import bench_models
+from gluonkit.utils import bench_data, bench_memory, bench_ops, bench_overhead
 
-WORKLOADS = {"ops": bench_ops.run}
+
+def _models(a, device):
+    return [row for name in bench_models.WORKLOADS for row in _model(name, a, device)]
+
+
+def _model(name, a, device):
+    return [bench_models.run(name, device, dtype=a.dtype, steps=a.steps or 5,
+                             compare_torch=a.compare == "torch", batch=a.batch)]
+
+
+WORKLOADS = {
+    "ops": lambda a, d: bench_ops.run(d, steps=a.steps or 3, dtype=a.dtype, batch=a.batch or 16),
+    "data": lambda a, d: bench_data.run(batch_size=a.batch or 32),
+    "memory": lambda a, d: [bench_memory.run(batch=a.batch or 128)],
+    "overhead": lambda a, d: bench_overhead.run(d),
+    "models": _models,
+}
+WORKLOADS.update({name: (lambda a, d, name=name: _model(name, a, d))
+                  for name in bench_models.WORKLOADS})
 
 
 def main(argv=None) -> int:
@@ -21,15 +43,15 @@ def main(argv=None) -> int:
     p.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
     p.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
     p.add_argument("--dtype", default="float32", choices=["float32", "float64", "float16"])
-    p.add_argument("--steps", type=int, default=3, help="timed repetitions (the best is kept)")
-    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--steps", type=int, help="timed steps (the median is reported)")
+    p.add_argument("--batch", type=int, help="batch size (default: the workload's own)")
+    p.add_argument("--compare", choices=["torch"], help="run the same workload in PyTorch too")
     args = p.parse_args(argv)
     if args.device == "gpu" and gk.num_gpus() == 0:
         print("--device gpu: no CUDA device (or CuPy) here", file=sys.stderr)
         return 2
     device = gk.gpu(0) if args.device == "gpu" else gk.cpu()
-    for row in WORKLOADS[args.workload](device, steps=args.steps, dtype=args.dtype,
-                                        batch=args.batch):
+    for row in WORKLOADS[args.workload](args, device):
         print(json.dumps(row), flush=True)
     return 0
 

@@ -50,13 +50,14 @@ def _windows(xpad, k, s, out):
 
 
 class MaxPool2d(Function):
+    """Max pooling; the gradient goes to the first maximum of each window (as in PyTorch)."""
+
     def forward(self, x):
         xp = get_array_module(x)
         k, s, p = self.kernel, self.stride, self.padding
-        out = self.out
-        xpad = _padded(x, k, s, p, out, -xp.inf)
+        xpad = _padded(x, k, s, p, self.out, -xp.inf)
         y = argmax = None
-        for idx, sl in _windows(xpad, k, s, out):
+        for idx, sl in _windows(xpad, k, s, self.out):
             window = xpad[sl]
             if y is None:
                 y = window.copy()
@@ -65,7 +66,7 @@ class MaxPool2d(Function):
                 # NOTE: strict '>' keeps the first maximum, as PyTorch does.
                 better = window > y
                 y = xp.where(better, window, y)
-                argmax[better] = idx
+                argmax = xp.where(better, xp.int16(idx), argmax)
         self.argmax, self.x_shape, self.pad_shape = argmax, x.shape, xpad.shape
         return y
 
@@ -73,9 +74,8 @@ class MaxPool2d(Function):
         xp = get_array_module(gy)
         k, s, p = self.kernel, self.stride, self.padding
         gpad = xp.zeros(self.pad_shape, dtype=gy.dtype)
-        zero = gy.dtype.type(0)
         for idx, sl in _windows(gpad, k, s, self.out):
-            gpad[sl] += xp.where(self.argmax == idx, gy, zero)
+            gpad[sl] += gy * (self.argmax == idx)
         h, w = self.x_shape[2:]
         return (gpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
 
