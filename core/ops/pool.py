@@ -160,27 +160,26 @@ def _check(x, k, s, p):
         raise ValueError(f"pooling: stride must be positive, got {s}")
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False):
-    """Max pooling over NCHW; stride defaults to the kernel size."""
+def _geometry(x, kernel_size, stride, padding, ceil_mode) -> dict:
+    """Validated kernel, stride (default: the kernel), padding and output size."""
     k = _pair(kernel_size, "kernel_size")
     s = k if stride is None else _pair(stride, "stride")
     p = _pair(padding, "padding")
     _check(x, k, s, p)
     out = tuple(pool_output_size(n, kk, ss, pp, ceil_mode)
                 for n, kk, ss, pp in zip(x.shape[2:], k, s, p))
-    return MaxPool2d.apply(x, kernel=k, stride=s, padding=p, out=out)
+    return {"kernel": k, "stride": s, "padding": p, "out": out}
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False):
+    """Max pooling over NCHW; stride defaults to the kernel size."""
+    return MaxPool2d.apply(x, **_geometry(x, kernel_size, stride, padding, ceil_mode))
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True):
     """Average pooling over NCHW with PyTorch's divisor rules."""
-    k = _pair(kernel_size, "kernel_size")
-    s = k if stride is None else _pair(stride, "stride")
-    p = _pair(padding, "padding")
-    _check(x, k, s, p)
-    out = tuple(pool_output_size(n, kk, ss, pp, ceil_mode)
-                for n, kk, ss, pp in zip(x.shape[2:], k, s, p))
-    return AvgPool2d.apply(x, kernel=k, stride=s, padding=p, out=out,
+    return AvgPool2d.apply(x, **_geometry(x, kernel_size, stride, padding, ceil_mode),
                            count_include_pad=count_include_pad)
 
 
