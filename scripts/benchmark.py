@@ -19,7 +19,8 @@ from gluonkit.utils import bench_data, bench_memory, bench_ops, bench_overhead
 
 
 def _models(a, device):
-    return [row for name in bench_models.WORKLOADS for row in _model(name, a, device)]
+    for name in bench_models.WORKLOADS:  # a generator: each row prints as soon as it is measured
+        yield from _model(name, a, device)
 
 
 def _model(name, a, device):
