@@ -3,11 +3,10 @@
 The JPEGs (about 500x375, ImageNet's typical size) are cut from the real photos scikit-image
 ships (``pip install scikit-image``), or scikit-learn's two sample photos when only it is present,
 and cached in ``$TMPDIR/gluonkit-bench-jpegs``. ``scripts/benchmark.py --workload data`` runs
-``run``; each result is printed as a JSON line.
+``run`` and prints each row it returns as a JSON line.
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -87,6 +86,5 @@ def run(num_workers_list: tuple[int, ...] = (0, 1, 2), batch_size: int = 32, bat
                   "images": n, "batch_size": batch_size, "size": size,
                   "preset": "imagenet_train", "cpu_count": os.cpu_count(),
                   "opencv_threads": cv2.getNumThreads()}
-        print(json.dumps(result), flush=True)
         results.append(result)
     return results
