@@ -6,6 +6,7 @@ gradients and drops each node's saved arrays as soon as its backward has run.
 """
 from __future__ import annotations
 
+import abc
 import contextlib
 import threading
 
@@ -69,7 +70,7 @@ def is_training() -> bool:
 _ndarray = None  # set by core/ndarray.py once the class exists (it imports this module)
 
 
-class Function:
+class Function(metaclass=abc.ABCMeta):
     """One differentiable op: ``forward`` and ``backward`` on raw numpy/cupy arrays.
 
     Subclasses take their non-array arguments as keyword arguments of ``__init__`` (stored by the
@@ -92,11 +93,12 @@ class Function:
     def __init__(self, **params):
         self.__dict__.update(params)
 
+    @abc.abstractmethod
     def forward(self, *xs):
-        raise NotImplementedError(f"{type(self).__name__} must define forward")
+        """The op on raw arrays; save what backward reads as attributes."""
 
     def backward(self, gy):
-        raise NotImplementedError(f"{type(self).__name__} is not differentiable")
+        raise TypeError(f"{type(self).__name__} has no backward: it is not differentiable")
 
     @classmethod
     def apply(cls, *inputs, **params):

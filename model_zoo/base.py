@@ -1,12 +1,14 @@
 """The model surface every zoo model shares: features, head, classifier reset, feature taps."""
 from __future__ import annotations
 
+import abc
+
 from gluonkit import nn, npx
 
 __all__ = ["ZooModel", "FeatureExtractor"]
 
 
-class ZooModel(nn.HybridBlock):
+class ZooModel(nn.HybridBlock, metaclass=abc.ABCMeta):
     """Base of the zoo's classifiers.
 
     Subclasses set ``classifier_name`` (the attribute holding the final Dense layer), implement
@@ -33,8 +35,9 @@ class ZooModel(nn.HybridBlock):
     def forward(self, x):
         return self.forward_head(self.forward_features(x))
 
+    @abc.abstractmethod
     def feature_stages(self) -> list:
-        raise NotImplementedError(f"{type(self).__name__} must define feature_stages")
+        """Ordered (tap name, callable) pairs whose composition is forward_features."""
 
     @property
     def num_features(self) -> int:
