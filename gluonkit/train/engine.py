@@ -17,6 +17,7 @@ import gluonkit as gk
 from gluonkit import autograd, metric
 from gluonkit.loss import DistillationLoss, SoftmaxCrossEntropyLoss
 from gluonkit.optim import Trainer
+from gluonkit.optim.loss_scaler import DynamicLossScaler
 
 from . import tricks
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -113,7 +114,7 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     gk.random.seed(t.seed)
     device = parse_device(t.device)
     if t.dtype == "float16" and device.kind != "gpu":
-        raise ValueError("train.dtype float16 needs a GPU (train.device: gpu); use float32 on CPU")
+        log("note: float16 on the CPU runs without BLAS and is slow; it is meant for GPUs")
     train_loader, val_loader, classes = build_loaders(cfg)
     net = build_model(cfg, classes, device)
     if t.dtype == "float16":
@@ -126,6 +127,7 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     lr = tricks.scale_lr(cfg.optim.lr_per_256, t.batch_size)
     scheduler = tricks.build_lr_scheduler(cfg.schedule, lr, iters, t.epochs)
     trainer = Trainer(net.collect_params(), *_optimizer(cfg, lr, scheduler, t.dtype))
+    scaler = DynamicLossScaler() if t.dtype == "float16" else None
     soft = cfg.tricks.mixup_alpha > 0 or cfg.tricks.cutmix_alpha > 0
     loss_fn = SoftmaxCrossEntropyLoss(sparse_label=not soft,
                                       label_smoothing=cfg.loss.label_smoothing)
@@ -141,7 +143,7 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     log_path = os.path.join(t.output_dir, "log.jsonl")
     start_epoch, best, records = 0, -1.0, []
     if resume:
-        start_epoch, best, records = _resume(last_path, net, trainer, log_path)
+        start_epoch, best, records = _resume(last_path, net, trainer, log_path, scaler)
         log(f"resumed from {last_path} at epoch {start_epoch}")
     elif os.path.exists(log_path):
         os.remove(log_path)
@@ -150,8 +152,8 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     for epoch in range(start_epoch, t.epochs):
         mix = tricks.mixup_enabled(cfg.tricks.mixup_alpha or cfg.tricks.cutmix_alpha, epoch,
                                    t.epochs, cfg.tricks.mixup_off_epochs)
-        stats = _train_epoch(net, trainer, train_loader, loss_fn, cfg, device, epoch, iters, mix,
-                             classes, teacher, distill)
+        stats = _train_epoch(net, trainer, scaler, train_loader, loss_fn, cfg, device, epoch,
+                             iters, mix, classes, teacher, distill)
         record = {"epoch": epoch + 1, **stats, "lr": trainer.learning_rate}
         if (epoch + 1) % cfg.eval.every_epochs == 0 or epoch + 1 == t.epochs:
             record.update(evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps))
@@ -162,7 +164,8 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
         top1 = record.get("val_top1", -1.0)
         meta = {"epoch": epoch + 1, "step": (epoch + 1) * iters, "seed": t.seed,
                 "best_top1": max(best, top1), "config": resolved, "rng": gk.random.get_state(),
-                "trainer": trainer.state_meta()}
+                "trainer": trainer.state_meta(),
+                "loss_scaler": scaler.state_dict() if scaler else None}
         save_checkpoint(last_path, net.state_dict(), trainer.state_arrays(), meta)
         if top1 > best:
             best = top1
@@ -171,12 +174,14 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     return record
 
 
-def _resume(path, net, trainer, log_path):
+def _resume(path, net, trainer, log_path, scaler=None):
     if not os.path.exists(path):
         raise FileNotFoundError(f"--resume: no checkpoint at {path}; train once without --resume")
     model_state, optim_state, meta = load_checkpoint(path)
     net.load_state_dict(model_state)
     trainer.load_state_arrays(optim_state, meta["trainer"])
+    if scaler is not None and meta.get("loss_scaler"):
+        scaler.load_state_dict(meta["loss_scaler"])
     gk.random.set_state(meta["rng"])
     records = []
     if os.path.exists(log_path):
@@ -188,8 +193,8 @@ def _resume(path, net, trainer, log_path):
     return meta["epoch"], meta["best_top1"], records
 
 
-def _train_epoch(net, trainer, loader, loss_fn, cfg, device, epoch, iters, mix, classes,
-                 teacher, distill) -> dict:
+def _train_epoch(net, trainer, scaler, loader, loss_fn, cfg, device, epoch, iters, mix,
+                 classes, teacher, distill) -> dict:
     from gluonkit.data import cutmix, mixup
 
     t = cfg.train
@@ -222,7 +227,9 @@ def _train_epoch(net, trainer, loader, loss_fn, cfg, device, epoch, iters, mix, 
                 with autograd.pause():
                     soft = teacher(x)
                 loss = distill(out, to_device(hard, device), soft)
-        loss.backward()
+            # float16: backward runs on the scaled loss; the scaler skips overflowing steps
+            head = scaler.scale(loss) if scaler else loss
+        head.backward()
         value = float(loss.mean().item())
         if not math.isfinite(value):
             raise NonFiniteLossError(
@@ -230,7 +237,10 @@ def _train_epoch(net, trainer, loader, loss_fn, cfg, device, epoch, iters, mix, 
                 f"(lr {trainer.learning_rate:.4g});"
                 " lower optim.lr_per_256, add warmup (schedule.warmup_epochs) or check the data. "
                 "The last good checkpoint is kept in " + t.output_dir)
-        trainer.step(x.shape[0])
+        if scaler:
+            scaler.step(trainer, x.shape[0])
+        else:
+            trainer.step(x.shape[0])
         n = x.shape[0]
         loss_sum += value * n
         correct += int((out.argmax(axis=1).asnumpy() == onp.asarray(hard)).sum())

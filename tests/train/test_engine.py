@@ -112,3 +112,14 @@ def test_every_recipe_runs_two_iterations_on_synthetic_data(path, tmp_path):
         overrides += [f"data.image_size={size}", "model.classes=10"]
     record = fit(load_config(path, overrides), log=lambda *_: None)
     assert onp.isfinite(record["train_loss"]) and 0.0 <= record["val_top1"] <= 1.0
+
+
+def test_float16_uses_master_weights_and_loss_scaling(tmp_path):
+    cfg = lenet_config(tmp_path, "train.dtype=float16", "train.epochs=1",
+                       "train.max_steps_per_epoch=3")
+    record = fit(cfg, log=lambda *_: None)
+    model, optim, meta = load_checkpoint(str(tmp_path / "last.safetensors"))
+    assert onp.isfinite(record["train_loss"])
+    assert model["conv1.weight"].dtype == onp.float16
+    assert optim["conv1.weight/master"].dtype == onp.float32
+    assert meta["loss_scaler"]["loss_scale"] > 0

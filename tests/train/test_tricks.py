@@ -97,3 +97,21 @@ def test_distillation_gradient_reaches_student_only():
     loss.backward()
     assert onp.abs(s.grad.asnumpy()).sum() > 0
     assert onp.abs(t.grad.asnumpy()).sum() == 0
+
+
+def test_finetune_knobs_leave_the_head_trainable():
+    from gluonkit.train.config import FinetuneConfig
+
+    net = get_model("resnet18_v1b", classes=10)
+    tricks.apply_finetune(net, FinetuneConfig(backbone_lr_mult=0.1, freeze_backbone=True,
+                                              freeze_bn=True))
+    params = net.collect_params()
+    assert params["fc.weight"].lr_mult == 1.0 and params["fc.weight"].grad_req == "write"
+    assert params["layer1.0.conv1.weight"].lr_mult == 0.1
+    assert params["layer1.0.conv1.weight"].grad_req == "null"
+    assert params["bn1.gamma"].grad_req == "null"
+    x = np.random.normal(size=(2, 3, 32, 32))
+    before = params["bn1.running_mean"].data().asnumpy().copy()
+    with gk.autograd.record():
+        net(x)  # frozen BN statistics: no update even in training mode
+    onp.testing.assert_array_equal(params["bn1.running_mean"].data().asnumpy(), before)
