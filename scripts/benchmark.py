@@ -14,8 +14,8 @@ import json
 import sys
 
 import gluonkit as gk
-from gluonkit.train import bench_models
-from gluonkit.utils import bench_data, bench_memory, bench_ops, bench_overhead
+from gluonkit.train import bench_memory, bench_models
+from gluonkit.utils import bench_data, bench_ops, bench_overhead
 
 
 def _models(a, device):
