@@ -4,7 +4,6 @@ CuPy is imported only when a GPU is asked for, so a CPU-only machine never needs
 """
 from __future__ import annotations
 
-import contextlib
 import threading
 
 import numpy
@@ -44,14 +43,6 @@ class Device:
     def xp(self):
         """The array module of this device: numpy or cupy."""
         return numpy if self.kind == "cpu" else _cupy()
-
-    @contextlib.contextmanager
-    def _cuda_scope(self):
-        if self.kind == "gpu":
-            with _cupy().cuda.Device(self.index):
-                yield
-        else:
-            yield
 
     def __eq__(self, other):
         return isinstance(other, Device) and (self.kind, self.index) == (other.kind, other.index)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy
 
 from . import autograd
-from .device import Device, current_device, device_of, get_array_module
+from .device import Device, device_of, get_array_module
 from .ops import elementwise as ew, linalg, reduce as rd, shape as sh
 
 __all__ = ["ndarray", "as_raw"]
@@ -349,6 +349,3 @@ def _move(raw, d: Device):
     with xp.cuda.Device(d.index):
         return xp.asarray(raw)
 
-
-def default_device() -> Device:
-    return current_device()

@@ -11,7 +11,6 @@ import json
 import os
 
 from safetensors import safe_open
-from safetensors.numpy import load_file
 
 from gluonkit.utils.io import atomic_save_safetensors
 
@@ -29,9 +28,9 @@ def load_checkpoint(path: str) -> tuple[dict, dict, dict]:
     """(model_state, optim_state, meta) from a checkpoint written by ``save_checkpoint``."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    with safe_open(path, framework="numpy") as f:
+    with safe_open(path, framework="numpy") as f:  # one read: metadata and tensors
         meta = json.loads((f.metadata() or {}).get("gluonkit", "{}"))
-    arrays = load_file(path)
+        arrays = {k: f.get_tensor(k) for k in f.keys()}
     model = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
     optim = {k[len("optim."):]: v for k, v in arrays.items() if k.startswith("optim.")}
     return model, optim, meta

@@ -11,8 +11,8 @@ from gluonkit import data as gdata
 __all__ = ["build_loaders", "to_device", "SyntheticDataset"]
 
 _CLASSES = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10, "cifar100": 100}
-_IDX = {"mnist": gdata.MNIST, "fashion_mnist": gdata.FashionMNIST}
-_PICKLED = {"cifar10": gdata.CIFAR10, "cifar100": gdata.CIFAR100}
+_NAMED = {"mnist": gdata.MNIST, "fashion_mnist": gdata.FashionMNIST, "cifar10": gdata.CIFAR10,
+          "cifar100": gdata.CIFAR100}
 
 
 class SyntheticDataset(gdata.Dataset):
@@ -74,11 +74,8 @@ def _datasets(cfg, train: bool = True):
                 SyntheticDataset(max(d.synthetic_size // 4, 1), shape, classes,
                                  cfg.train.seed + 1), classes)
     root = None if d.root is None else os.path.expanduser(d.root)
-    if d.dataset in _IDX:
-        cls = _IDX[d.dataset]
-        make = lambda split: cls(root, train=split, download=d.download)  # noqa: E731
-    elif d.dataset in _PICKLED:
-        cls = _PICKLED[d.dataset]
+    if d.dataset in _NAMED:
+        cls = _NAMED[d.dataset]
         make = lambda split: cls(root, train=split, download=d.download)  # noqa: E731
     else:
         if root is None:
