@@ -71,11 +71,20 @@ _ndarray = None  # set by core/ndarray.py once the class exists (it imports this
 
 
 class Function(metaclass=abc.ABCMeta):
-    """One differentiable op: ``forward`` and ``backward`` on raw numpy/cupy arrays.
+    """One op: ``forward`` and ``backward`` on raw numpy/cupy arrays, called through ``apply``.
 
-    Subclasses take their non-array arguments as keyword arguments of ``__init__`` (stored by the
-    default constructor), save what backward reads as attributes in ``forward``, and return one
-    gradient per input from ``backward`` (``None`` where ``needs_input_grad`` is False).
+    The declared form every op has, so that a graph node is ``(op, attrs, inputs, output)``:
+
+    - positional arguments of ``apply`` are the *array inputs* (ndarray, raw array, Python scalar
+      or None); keyword arguments are *static attributes*: plain values (int, float, bool, str,
+      None, tuples/lists of them, a dtype) that ``apply`` sets on the instance before forward;
+    - ``mutates``: indices of array inputs that forward writes in place (state, such as batch
+      norm's running statistics: MXNet's auxiliary states);
+    - ``stochastic``: forward draws from the device generator on every call (dropout);
+    - ``differentiable = False``: never recorded for backward (comparisons, argmax, indices).
+
+    Forward saves what backward reads as attributes and returns one raw array; backward returns
+    one gradient per input (``None`` where ``needs_input_grad`` is False).
 
     Example::
 
@@ -85,13 +94,15 @@ class Function(metaclass=abc.ABCMeta):
                 return self.y
             def backward(self, gy):
                 return (gy * self.y,)
+
+        y = Exp.apply(x)
     """
 
     needs_input_grad: tuple = ()
     parents: tuple = ()
-
-    def __init__(self, **params):
-        self.__dict__.update(params)
+    differentiable: bool = True
+    stochastic: bool = False
+    mutates: tuple = ()
 
     @abc.abstractmethod
     def forward(self, *xs):
@@ -101,15 +112,15 @@ class Function(metaclass=abc.ABCMeta):
         raise TypeError(f"{type(self).__name__} has no backward: it is not differentiable")
 
     @classmethod
-    def apply(cls, *inputs, **params):
+    def apply(cls, *inputs, **attrs):
         """Run forward on the inputs' raw arrays and record a node when a gradient is needed."""
         fn = cls.__new__(cls)
-        if params:
-            fn.__dict__.update(params)
+        if attrs:
+            fn.__dict__.update(attrs)
         arr = _ndarray
         raws = [x._data if isinstance(x, arr) else x for x in inputs]
         needs = None
-        if _state.recording:
+        if _state.recording and cls.differentiable:
             needs = tuple(isinstance(x, arr) and x._requires_grad for x in inputs)
             if True in needs:
                 # forward may read needs_input_grad to save only what backward will use
