@@ -11,7 +11,7 @@ import contextlib
 import threading
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
-           "Function", "backward", "grad", "GraphFreedError"]
+           "Function", "backward", "grad", "GraphFreedError", "saved_bytes"]
 
 
 class GraphFreedError(RuntimeError):
@@ -21,6 +21,7 @@ class GraphFreedError(RuntimeError):
 class _State(threading.local):
     recording = False
     training = False
+    tracer = None  # the graph tracer (core/graph/tracer.py) while a block is being traced
 
 
 _state = _State()
@@ -69,6 +70,16 @@ def is_training() -> bool:
 
 _ndarray = None  # set by core/ndarray.py once the class exists (it imports this module)
 
+OPS: dict = {}  # op name -> Function subclass: how a graph file names its ops
+
+
+def op_name(cls) -> str:
+    """The name a graph node uses for an op class: the class name for core ops, else
+    ``module:qualname`` (an op defined outside the core is found again by import)."""
+    if cls.__module__.startswith("gluonkit.core."):
+        return cls.__name__
+    return f"{cls.__module__}:{cls.__qualname__}"
+
 
 class Function(metaclass=abc.ABCMeta):
     """One op: ``forward`` and ``backward`` on raw numpy/cupy arrays, called through ``apply``.
@@ -111,6 +122,10 @@ class Function(metaclass=abc.ABCMeta):
     def backward(self, gy):
         raise TypeError(f"{type(self).__name__} has no backward: it is not differentiable")
 
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        OPS.setdefault(op_name(cls), cls)
+
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run forward on the inputs' raw arrays and record a node when a gradient is needed."""
@@ -135,7 +150,13 @@ class Function(metaclass=abc.ABCMeta):
             fn.out_shape = y._data.shape
             y._node = fn
             y._requires_grad = True
+        if _state.tracer is not None:
+            _state.tracer.record(cls, attrs, inputs, y)
         return y
+
+    def saved_arrays(self):
+        """The arrays this node keeps for its backward (for memory accounting)."""
+        return [v for v in vars(self).values() if hasattr(v, "nbytes")]
 
     def release(self):
         """Drop saved arrays and parent links once backward has used them."""
@@ -213,6 +234,23 @@ def _run_backward(heads, head_grads, retain_graph, variables=None):
         if not retain_graph:
             fn.release()
     return found
+
+
+def saved_bytes(head) -> int:
+    """Bytes of the arrays that the recorded graph below ``head`` saved for its backward."""
+    seen, total = set(), 0
+    stack = [head._node] if head._node is not None else []
+    while stack:
+        fn = stack.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        for a in fn.saved_arrays():
+            if id(a) not in seen:
+                seen.add(id(a))
+                total += a.nbytes
+        stack.extend(p for p in fn.parents or () if isinstance(p, Function))
+    return total
 
 
 def backward(heads, head_grads=None, retain_graph: bool = False):

@@ -9,6 +9,7 @@ import numpy
 
 from . import autograd
 from .device import Device, device_of, get_array_module
+from .graph.tracer import check_host_read, is_tracing
 from .ops import elementwise as ew, linalg, reduce as rd, shape as sh
 
 __all__ = ["ndarray", "as_raw"]
@@ -57,6 +58,11 @@ class ndarray:
 
     # ------------------------------------------------------------------ properties
     @property
+    def raw(self):
+        """The backing numpy/cupy array (no copy). Writing into it bypasses autograd."""
+        return self._data
+
+    @property
     def _xp(self):
         return get_array_module(self._data)
 
@@ -90,24 +96,31 @@ class ndarray:
         return len(self._data)
 
     def __repr__(self):
+        if is_tracing():
+            return f"array(<traced> shape={self.shape}, dtype={self.dtype})"
         body = repr(self.asnumpy()).replace("array(", "").rstrip(")")
         return f"array({body}, device={self.device})"
 
     def __array__(self, dtype=None, copy=None):
+        check_host_read(self, "numpy.asarray(x)")
         if self.device.kind != "cpu":
             raise TypeError("numpy.asarray needs a CPU array: call .asnumpy() on a GPU array")
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __bool__(self):
+        check_host_read(self, "bool(x)")
         return bool(self._data)
 
     def __float__(self):
+        check_host_read(self, "float(x)")
         return float(self._data)
 
     def __int__(self):
+        check_host_read(self, "int(x)")
         return int(self._data)
 
     def __index__(self):
+        check_host_read(self, "an index x")
         return int(self._data)
 
     def __hash__(self):
@@ -116,11 +129,13 @@ class ndarray:
     # ------------------------------------------------------------------ conversion
     def asnumpy(self) -> numpy.ndarray:
         """A NumPy copy (CPU) of the data."""
+        check_host_read(self, "x.asnumpy()")
         if self.device.kind == "cpu":
             return numpy.array(self._data)
         return self._data.get()
 
     def item(self):
+        check_host_read(self, "x.item()")
         return self._data.item()
 
     def tolist(self):
@@ -145,7 +160,7 @@ class ndarray:
 
     def detach(self) -> "ndarray":
         """The same data, cut from the graph."""
-        return ndarray._wrap(self._data)
+        return ew.StopGradient.apply(self)
 
     # ------------------------------------------------------------------ autograd
     def attach_grad(self, grad_req: str = "write") -> "ndarray":
@@ -177,6 +192,20 @@ class ndarray:
             self._grad[...] = g
         self._fresh = True
 
+    @property
+    def requires_grad(self) -> bool:
+        """True for a leaf with ``attach_grad()`` and for arrays recorded from one."""
+        return self._requires_grad
+
+    @property
+    def grad_is_fresh(self) -> bool:
+        """True when a backward wrote ``.grad`` since ``mark_grad_consumed()`` (the Trainer
+        skips parameters whose gradient is stale, as Gluon does)."""
+        return self._fresh
+
+    def mark_grad_consumed(self) -> None:
+        self._fresh = False
+
     def backward(self, out_grad=None, retain_graph: bool = False):
         """Backpropagate from this array; the head gradient defaults to ones."""
         autograd.backward([self], None if out_grad is None else [out_grad], retain_graph)
@@ -198,39 +227,53 @@ class ndarray:
     def __pos__(self): return self
     def __abs__(self): return ew.Abs.apply(self)
 
-    def __floordiv__(self, o): return ndarray._wrap(self._data // as_raw(o))
-    def __mod__(self, o): return ndarray._wrap(self._data % as_raw(o))
-    def __lt__(self, o): return ndarray._wrap(self._data < as_raw(o))
-    def __le__(self, o): return ndarray._wrap(self._data <= as_raw(o))
-    def __gt__(self, o): return ndarray._wrap(self._data > as_raw(o))
-    def __ge__(self, o): return ndarray._wrap(self._data >= as_raw(o))
-    def __eq__(self, o): return ndarray._wrap(self._data == as_raw(o))
-    def __ne__(self, o): return ndarray._wrap(self._data != as_raw(o))
-    def __invert__(self): return ndarray._wrap(~self._data)
-    def __and__(self, o): return ndarray._wrap(self._data & as_raw(o))
-    def __or__(self, o): return ndarray._wrap(self._data | as_raw(o))
-    def __xor__(self, o): return ndarray._wrap(self._data ^ as_raw(o))
+    def __floordiv__(self, o): return ew.RawUfunc.apply(self, o, name="floor_divide")
+    def __rfloordiv__(self, o): return ew.RawUfunc.apply(o, self, name="floor_divide")
+    def __mod__(self, o): return ew.RawUfunc.apply(self, o, name="remainder")
+    def __rmod__(self, o): return ew.RawUfunc.apply(o, self, name="remainder")
+    def __lt__(self, o): return ew.RawUfunc.apply(self, o, name="less")
+    def __le__(self, o): return ew.RawUfunc.apply(self, o, name="less_equal")
+    def __gt__(self, o): return ew.RawUfunc.apply(self, o, name="greater")
+    def __ge__(self, o): return ew.RawUfunc.apply(self, o, name="greater_equal")
+    def __eq__(self, o): return ew.RawUfunc.apply(self, o, name="equal")
+    def __ne__(self, o): return ew.RawUfunc.apply(self, o, name="not_equal")
+    def __invert__(self): return ew.RawUfunc.apply(self, name="invert")
+    def __and__(self, o): return ew.RawUfunc.apply(self, o, name="bitwise_and")
+    def __or__(self, o): return ew.RawUfunc.apply(self, o, name="bitwise_or")
+    def __xor__(self, o): return ew.RawUfunc.apply(self, o, name="bitwise_xor")
 
-    def _inplace(self, op, o):
+    def _inplace(self, ufunc: str, o):
         if autograd.is_recording() and self._requires_grad:
             raise RuntimeError("in-place update of an array that needs a gradient while recording; "
                                "write `x = x + y` instead of `x += y`")
-        op(self._data, as_raw(o), out=self._data)
+        if is_tracing():  # the graph holds a new value; the eager array still changes in place
+            y = _INPLACE_OPS[ufunc].apply(self, o)
+            self._data[...] = y._data
+            autograd._state.tracer.alias(self, y)
+            return self
+        getattr(self._xp, ufunc)(self._data, as_raw(o), out=self._data)
         return self
 
-    def __iadd__(self, o): return self._inplace(self._xp.add, o)
-    def __isub__(self, o): return self._inplace(self._xp.subtract, o)
-    def __imul__(self, o): return self._inplace(self._xp.multiply, o)
-    def __itruediv__(self, o): return self._inplace(self._xp.divide, o)
+    def __iadd__(self, o): return self._inplace("add", o)
+    def __isub__(self, o): return self._inplace("subtract", o)
+    def __imul__(self, o): return self._inplace("multiply", o)
+    def __itruediv__(self, o): return self._inplace("divide", o)
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, key):
-        return sh.GetItem.apply(self, key=_raw_key(key))
+        template, arrays = sh.split_key(key)
+        return sh.GetItem.apply(self, *arrays, key=template)
 
     def __setitem__(self, key, value):
         if autograd.is_recording() and self._requires_grad:
             raise RuntimeError("cannot write into an array that needs a gradient while recording "
                                "(autograd.record()); build a new array instead")
+        if is_tracing():  # traced as a functional write; the eager array still changes in place
+            template, arrays = sh.split_key(key)
+            y = sh.SetItem.apply(self, value, *arrays, key=template)
+            self._data[...] = y._data
+            autograd._state.tracer.alias(self, y)
+            return
         self._data[_raw_key(key)] = as_raw(value)
 
     def __iter__(self):
@@ -305,10 +348,10 @@ class ndarray:
         return ew.Sqrt.apply(self.var(axis=axis, keepdims=keepdims, ddof=ddof))
 
     def argmax(self, axis=None):
-        return ndarray._wrap(self._data.argmax(axis=axis))
+        return rd.RawReduce.apply(self, name="argmax", axis=axis)
 
     def argmin(self, axis=None):
-        return ndarray._wrap(self._data.argmin(axis=axis))
+        return rd.RawReduce.apply(self, name="argmin", axis=axis)
 
     def clip(self, a_min=None, a_max=None):
         return ew.Clip.apply(self, a_min=a_min, a_max=a_max)
@@ -324,11 +367,12 @@ class ndarray:
     def abs(self): return ew.Abs.apply(self)
     def square(self): return ew.Mul.apply(self, self)
 
-    def all(self, axis=None): return ndarray._wrap(self._data.all(axis=axis))
-    def any(self, axis=None): return ndarray._wrap(self._data.any(axis=axis))
+    def all(self, axis=None): return rd.RawReduce.apply(self, name="all", axis=axis)
+    def any(self, axis=None): return rd.RawReduce.apply(self, name="any", axis=axis)
 
 
 autograd._ndarray = ndarray
+_INPLACE_OPS = {"add": ew.Add, "subtract": ew.Sub, "multiply": ew.Mul, "divide": ew.Div}
 
 
 class _ToDevice(ew.Function):

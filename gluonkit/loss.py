@@ -5,7 +5,7 @@ against the elementwise loss before it is averaged over all axes but the batch a
 """
 from __future__ import annotations
 
-from gluonkit import np, npx
+from gluonkit import ndarray, np, npx
 
 from .nn.block import Block
 
@@ -13,7 +13,7 @@ __all__ = ["Loss", "SoftmaxCrossEntropyLoss", "DistillationLoss", "L2Loss", "L1L
 
 
 def _as_array(label, like):
-    return label if hasattr(label, "_data") else np.array(label, device=like.device)
+    return label if isinstance(label, ndarray) else np.array(label, device=like.device)
 
 
 class Loss(Block):

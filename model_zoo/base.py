@@ -46,7 +46,7 @@ class ZooModel(nn.HybridBlock, metaclass=abc.ABCMeta):
     def reset_classifier(self, classes: int) -> None:
         """Replace the classifier with a freshly initialized one for ``classes`` outputs."""
         old = getattr(self, self.classifier_name)
-        device = old.weight.data().device if old.weight._data is not None else None
+        device = old.weight.data().device if old.weight.is_initialized else None
         new = nn.Dense(classes, in_units=old.weight.shape[1])
         new.initialize(device=device)
         setattr(self, self.classifier_name, new)

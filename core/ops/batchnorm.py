@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..device import get_array_module
-from ..ndarray import as_raw
 from ..parallel import for_blocks
 
 __all__ = ["BatchNorm", "batch_norm", "batch_norm_relu"]
@@ -25,10 +24,13 @@ def _channel(v, ndim):
 
 
 class BatchNorm(Function):
-    """Inputs: x, gamma, beta (gamma/beta may be None for scale/center off); ``relu`` fuses
-    max(y, 0) into the same pass."""
+    """Inputs: x, gamma, beta (None for scale/center off), running_mean, running_var: state that
+    training updates in place (``mutates``). ``relu`` fuses max(y, 0) into the same pass."""
 
-    def forward(self, x, gamma, beta):
+    mutates = (3, 4)
+
+    def forward(self, x, gamma, beta, running_mean, running_var):
+        self.running_mean, self.running_var = running_mean, running_var
         xp = get_array_module(x)
         c, nd = x.shape[1], x.ndim
         self.gamma = xp.ones(c, x.dtype) if gamma is None else gamma
@@ -109,8 +111,7 @@ class BatchNorm(Function):
             out *= scale
 
         for_blocks(block, c, gy.size, xp)
-        return (gx, ggamma if len(need) > 1 and need[1] else None,
-                gbeta if len(need) > 2 and need[2] else None)
+        return (gx, ggamma if need[1] else None, gbeta if need[2] else None, None, None)
 
 
 def _check(x, gamma, beta, running_mean, running_var, training):
@@ -127,8 +128,7 @@ def _check(x, gamma, beta, running_mean, running_var, training):
 
 def _apply(x, gamma, beta, running_mean, running_var, training, momentum, eps, relu):
     _check(x, gamma, beta, running_mean, running_var, training)
-    return BatchNorm.apply(x, gamma, beta, running_mean=as_raw(running_mean),
-                           running_var=as_raw(running_var), training=training,
+    return BatchNorm.apply(x, gamma, beta, running_mean, running_var, training=training,
                            momentum=momentum, eps=eps, relu=relu)
 
 

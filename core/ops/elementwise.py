@@ -240,3 +240,21 @@ class Copy(Function):
 
     def backward(self, gy):
         return (gy,)
+
+
+class StopGradient(Function):
+    """The same data with no gradient (``x.detach()``): a graph node, so a trace keeps it."""
+
+    differentiable = False
+
+    def forward(self, x):
+        return x
+
+
+class RawUfunc(Function):
+    """A NumPy ufunc with no gradient, by name: comparisons, ``floor_divide``, bitwise ops."""
+
+    differentiable = False
+
+    def forward(self, *xs):
+        return getattr(get_array_module(*xs), self.name)(*xs)

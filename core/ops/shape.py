@@ -1,14 +1,21 @@
 """Shape primitives: reshape, transpose, broadcast, indexing, concatenation, padding."""
 from __future__ import annotations
 
+import numpy
+
 from ..autograd import Function
 from ..device import get_array_module
 
 
 class Reshape(Function):
+    """``keep_batch``: the first entry of ``shape`` is the input's own (a graph made at one batch
+    size runs at any; set by the export pass, never by eager code)."""
+
+    keep_batch = False
+
     def forward(self, x):
         self.src = x.shape
-        return x.reshape(self.shape)
+        return x.reshape((x.shape[0],) + tuple(self.shape[1:]) if self.keep_batch else self.shape)
 
     def backward(self, gy):
         return (gy.reshape(self.src),)
@@ -41,21 +48,56 @@ def _is_basic(key):
     return all(isinstance(k, (int, slice)) or k is None or k is Ellipsis for k in items)
 
 
-class GetItem(Function):
-    """x[key] for basic, integer-array and boolean indices."""
+def split_key(key):
+    """An index as (template, arrays): each array in the key becomes ``{'index': k}`` (the k-th
+    array input of the op), so the key itself is a static attribute a graph can write down."""
+    items = key if isinstance(key, tuple) else (key,)
+    template, arrays = [], []
+    for k in items:
+        if isinstance(k, list):  # x[[0, 2]] indexes by an array, unlike x[(0, 2)]
+            k = numpy.asarray(k)
+        if hasattr(k, "shape"):
+            template.append({"index": len(arrays)})
+            arrays.append(k)
+        else:
+            template.append(k)
+    return (tuple(template) if isinstance(key, tuple) else template[0]), arrays
 
-    def forward(self, x):
-        self.src_shape, self.dtype = x.shape, x.dtype
-        return x[self.key]
+
+def _fill_key(template, arrays):
+    if not arrays:
+        return template
+    items = template if isinstance(template, tuple) else (template,)
+    out = tuple(arrays[k["index"]] if isinstance(k, dict) else k for k in items)
+    return out if isinstance(template, tuple) else out[0]
+
+
+class GetItem(Function):
+    """x[key] for basic, integer-array and boolean indices (index arrays are inputs)."""
+
+    def forward(self, x, *arrays):
+        self.src_shape, self.index = x.shape, _fill_key(self.key, arrays)
+        return x[self.index]
 
     def backward(self, gy):
         xp = get_array_module(gy)
         gx = xp.zeros(self.src_shape, dtype=gy.dtype)
-        if _is_basic(self.key):
-            gx[self.key] = gy
+        if _is_basic(self.index):
+            gx[self.index] = gy
         else:  # repeated integer indices must accumulate
-            xp.add.at(gx, self.key, gy)
-        return (gx,)
+            xp.add.at(gx, self.index, gy)
+        return (gx,) + (None,) * (len(self.needs_input_grad) - 1)
+
+
+class SetItem(Function):
+    """A copy of x with ``x[key] = value``: how a trace writes down an in-place assignment."""
+
+    differentiable = False
+
+    def forward(self, x, value, *arrays):
+        y = x.copy()
+        y[_fill_key(self.key, arrays)] = value
+        return y
 
 
 class Concatenate(Function):

@@ -10,7 +10,7 @@ __all__ = ["Sequential", "HybridSequential", "Dense", "Activation", "Dropout", "
            "Identity", "Lambda"]
 
 
-class Sequential(Block):
+class Sequential(HybridBlock):
     """Runs children in order; they are named '0', '1', ... (as in torchvision)."""
 
     def __init__(self, *blocks: Block):
@@ -82,7 +82,7 @@ class Dense(HybridBlock):
     def forward(self, x):
         if self._flatten and x.ndim > 2:
             x = x.reshape(x.shape[0], -1)
-        if self.weight._data is None:
+        if not self.weight.is_initialized:
             self.weight._finish_deferred_init((self._units, x.shape[-1]))
         b = None if self.bias is None else self.bias.data()
         y = npx.linear(x, self.weight.data(), b)

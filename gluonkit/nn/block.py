@@ -13,6 +13,8 @@ import numpy as onp
 
 import gluonkit as gk
 
+from gluonkit.core.graph import is_tracing
+
 from .parameter import Parameter, shapes_compatible
 
 __all__ = ["Block", "HybridBlock", "ParameterDict", "StateDictError"]
@@ -60,6 +62,7 @@ class Block:
     def __init__(self):
         object.__setattr__(self, "_children", OrderedDict())
         object.__setattr__(self, "_params", OrderedDict())
+        object.__setattr__(self, "_graphs", None)  # a GraphCache once hybridized
 
     def __setattr__(self, name, value):
         if "_children" not in self.__dict__:
@@ -84,11 +87,19 @@ class Block:
         return block
 
     def __call__(self, *args, **kwargs):
+        if self._graphs is not None and not is_tracing():
+            return self._graphs(args, kwargs)
         forward = getattr(self, "forward", None)
         if forward is None:
             raise TypeError(f"{type(self).__name__} is a Block without a forward method; "
                             "define forward(self, x) in the subclass")
         return forward(*args, **kwargs)
+
+    def hybridize(self, active: bool = True, **kwargs) -> "Block":
+        """A plain Block runs its own code eagerly; hybridize its HybridBlock children."""
+        for child in self.children():
+            child.hybridize(active, **kwargs)
+        return self
 
     # ------------------------------------------------------------------ traversal
     def named_children(self):
@@ -122,7 +133,6 @@ class Block:
         out = ParameterDict()
         for name, p in self.named_parameters():
             if pattern is None or pattern.fullmatch(name):
-                p.name = name
                 out[name] = p
         return out
 
@@ -219,4 +229,41 @@ class Block:
 
 
 class HybridBlock(Block):
-    """Gluon's name for the layer base class; the same as ``Block`` so Gluon code ports as is."""
+    """A block that can be traced into a graph and replayed: every layer and zoo model.
+
+    ``forward`` is written imperatively, as for a Block; ``hybridize()`` switches calls to
+    traced graphs (one per input signature) and ``export(prefix)`` writes the graph and weights
+    that ``SymbolBlock.imports`` runs without this class.
+
+    Example::
+
+        net.hybridize()
+        y = net(x)                       # traces, then returns the eager result
+        y = net(x)                       # replays the graph
+        net.export("model")              # model-graph.json + model.safetensors
+    """
+
+    def hybridize(self, active: bool = True, static_alloc: bool = False,
+                  static_shape: bool = False, cache_size: int = 8) -> "HybridBlock":
+        """Trace calls into graphs (``active=False``: back to eager).
+
+        Children are hybridized too; inside this block's trace they are part of its graph.
+        ``static_alloc``/``static_shape`` are Gluon's flags: graphs are always cached per input
+        shape, and buffers are planned once per graph.
+        """
+        from .hybrid import GraphCache
+        graphs = GraphCache(self, static_alloc, static_shape, cache_size) if active else None
+        object.__setattr__(self, "_graphs", graphs)
+        for child in self.children():
+            child.hybridize(active, static_alloc=static_alloc, static_shape=static_shape,
+                            cache_size=cache_size)
+        return self
+
+    def export(self, path: str, example=None, training: bool = False) -> tuple[str, str]:
+        """Write ``path-graph.json`` and ``path.safetensors``; returns the two file names.
+
+        The graph is traced in predict mode (``training=True``: train mode) on ``example`` or,
+        if none is given, on an input of the shape the hybridized block last ran.
+        """
+        from .export import export_block
+        return export_block(self, path, example, training)

@@ -46,7 +46,7 @@ class Conv2D(HybridBlock):
         self.act = _activation(activation)
 
     def forward(self, x):
-        if self.weight._data is None:
+        if not self.weight.is_initialized:
             if x.ndim != 4 or x.shape[1] % self._groups:
                 raise ValueError(f"Conv2D expects (N, C, H, W) with C divisible by groups="
                                  f"{self._groups}, got {tuple(x.shape)}")

@@ -33,7 +33,7 @@ class BatchNorm(HybridBlock):
         self.running_var = Parameter(c, init="ones", grad_req="null")
 
     def forward(self, x):
-        if self.gamma._data is None:
+        if not self.gamma.is_initialized:
             for p in (self.gamma, self.beta, self.running_mean, self.running_var):
                 p._finish_deferred_init((x.shape[1],))
         training = autograd.is_training() and not self._use_global_stats

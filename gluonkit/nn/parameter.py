@@ -8,7 +8,20 @@ from gluonkit.core import random as grandom
 
 from . import init as initializers
 
-__all__ = ["Parameter", "DeferredInitializationError", "shapes_compatible"]
+__all__ = ["Parameter", "DeferredInitializationError", "shapes_compatible", "generation"]
+
+_generation = 0
+
+
+def generation() -> int:
+    """A counter bumped whenever any parameter gets a new array, dtype, device or grad_req:
+    hybridized blocks retrace when it moves (their graphs hold the old arrays' properties)."""
+    return _generation
+
+
+def _bump() -> None:
+    global _generation
+    _generation += 1
 
 # Gluon's name rules: what an unnamed-init parameter gets whatever the block-level init is.
 _ZERO_SUFFIXES = ("bias", "beta", "running_mean")
@@ -98,6 +111,7 @@ class Parameter:
         self._data = gk.np.array(host.astype(self.dtype), device=device)
         self._data.attach_grad(self._grad_req)
         self._deferred = None
+        _bump()
 
     def _finish_deferred_init(self, shape) -> None:
         """Called by a layer at its first forward, once the input fixes the shape."""
@@ -109,6 +123,11 @@ class Parameter:
             self._fill(*self._deferred)
 
     # ------------------------------------------------------------------ access
+    @property
+    def is_initialized(self) -> bool:
+        """True once the parameter holds an array (its shape is fully known)."""
+        return self._data is not None
+
     def data(self) -> gk.ndarray:
         """The value as a gluonkit ndarray (the leaf that collects the gradient)."""
         if self._data is None:
@@ -122,7 +141,7 @@ class Parameter:
 
     def grad(self) -> gk.ndarray:
         data = self.data()
-        if data._grad is None:
+        if data.grad is None:
             raise RuntimeError(f"parameter {self.name!r} has grad_req='null': it has no gradient")
         return data.grad
 
@@ -138,12 +157,13 @@ class Parameter:
             self._data = gk.np.array(value, dtype=self.dtype, device=device)
             self._data.attach_grad(self._grad_req)
             self._deferred = None
+            _bump()
             return
         if shape != self._data.shape:
             raise ValueError(f"parameter {self.name!r}: new value has shape {shape}, "
                              f"expected {self._data.shape}")
         new = gk.np.array(value, dtype=self.dtype, device=self._data.device)
-        self._data._data[...] = new._data
+        self._data.raw[...] = new.raw
 
     @property
     def grad_req(self) -> str:
@@ -155,10 +175,11 @@ class Parameter:
         self._grad_req = req
         if self._data is not None:
             self._data.attach_grad(req)
+        _bump()
 
     def zero_grad(self) -> None:
-        if self._data is not None and self._data._grad is not None:
-            self._data._grad[...] = 0
+        if self._data is not None and self._data.grad is not None:
+            self._data.grad.raw[...] = 0
 
     def cast(self, dtype) -> None:
         """Convert to ``dtype``; the gradient buffer is recreated in the new dtype."""
@@ -166,6 +187,7 @@ class Parameter:
         if self._data is not None:
             self._data = gk.np.array(self._data, dtype=self.dtype)
             self._data.attach_grad(self._grad_req)
+        _bump()
 
     def to_device(self, device) -> None:
         if self._deferred is not None:
@@ -173,6 +195,7 @@ class Parameter:
         if self._data is not None and self._data.device != device:
             self._data = gk.np.array(self._data, device=device)
             self._data.attach_grad(self._grad_req)
+            _bump()
 
     def __repr__(self) -> str:
         extra = "" if self._grad_req == "write" else f", grad_req={self._grad_req!r}"

@@ -42,9 +42,9 @@ class DynamicLossScaler:
         """True when any parameter's gradient holds inf or NaN (one device sync in all)."""
         total = 0.0
         for p in params:
-            data = p.data()
-            if data._grad is not None:
-                g = data._grad
+            g = p.data().grad
+            if g is not None:
+                g = g.raw
                 # NOTE: a sum is non-finite iff an element is (inf - inf gives NaN).
                 total = total + get_array_module(g).sum(g, dtype="float32")
         return not math.isfinite(float(total))

@@ -69,13 +69,13 @@ class Trainer:
         o = self._optimizer
         for name, p in self._params:
             data = p.data()
-            if data._grad is None or not data._fresh:
+            if data.grad is None or not data.grad_is_fresh:
                 continue
-            data._fresh = False
+            data.mark_grad_consumed()
             state = self._states.get(name)
             if state is None:
-                state = self._states[name] = o.create_state(data._data)
-            o.update(data._data, data._grad, state, p.lr_mult, p.wd_mult)
+                state = self._states[name] = o.create_state(data.raw)
+            o.update(data.raw, data.grad.raw, state, p.lr_mult, p.wd_mult)
         o.num_update += 1
 
     def zero_grad(self) -> None:

@@ -13,24 +13,6 @@ from gluonkit import autograd
 from gluonkit.loss import SoftmaxCrossEntropyLoss
 
 
-def _saved_bytes(head) -> int:
-    """Bytes of the arrays the recorded graph below ``head`` saved for backward."""
-    from gluonkit.core.autograd import Function
-
-    seen, total, stack = set(), 0, [head._node]
-    while stack:
-        fn = stack.pop()
-        if id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        for value in vars(fn).values():
-            if hasattr(value, "nbytes") and id(value) not in seen:
-                seen.add(id(value))
-                total += value.nbytes
-        stack.extend(p for p in fn.parents if isinstance(p, Function))
-    return total
-
-
 def run(model: str = "cifar_resnet20_v1", batch: int = 128, size: int = 32) -> dict:
     """One forward + backward of ``model``; returns MB figures."""
     from gluonkit.model_zoo import get_model
@@ -47,7 +29,7 @@ def run(model: str = "cifar_resnet20_v1", batch: int = 128, size: int = 32) -> d
     with autograd.record():
         loss = loss_fn(net(x), y).mean()
     after_forward = tracemalloc.get_traced_memory()[0] - base
-    saved = _saved_bytes(loss)
+    saved = autograd.saved_bytes(loss)
     tracemalloc.reset_peak()
     loss.backward()
     peak = tracemalloc.get_traced_memory()[1] - base
