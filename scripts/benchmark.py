@@ -1,6 +1,7 @@
 """Benchmarks: one JSON line per measured row.
 
     python scripts/benchmark.py --workload lenet_train [--device cpu|gpu] [--compare torch]
+    python scripts/benchmark.py --workload resnet50_infer --hybridize --compare onnxruntime
     python scripts/benchmark.py --workload models --compare torch     # every model workload
     python scripts/benchmark.py --workload ops        # conv/BN at ResNet-50 shapes vs GEMM rate
     python scripts/benchmark.py --workload data       # JPEG decode + ImageNet augmentation
@@ -25,7 +26,9 @@ def _models(a, device):
 
 def _model(name, a, device):
     return [bench_models.run(name, device, dtype=a.dtype, steps=a.steps or 5,
-                             compare_torch=a.compare == "torch", batch=a.batch)]
+                             compare_torch=a.compare == "torch", batch=a.batch,
+                             hybridize=a.hybridize,
+                             compare_onnxruntime=a.compare == "onnxruntime")]
 
 
 WORKLOADS = {
@@ -46,7 +49,11 @@ def main(argv=None) -> int:
     p.add_argument("--dtype", default="float32", choices=["float32", "float64", "float16"])
     p.add_argument("--steps", type=int, help="timed steps (the median is reported)")
     p.add_argument("--batch", type=int, help="batch size (default: the workload's own)")
-    p.add_argument("--compare", choices=["torch"], help="run the same workload in PyTorch too")
+    p.add_argument("--compare", choices=["torch", "onnxruntime"],
+                   help="run the same workload in PyTorch, or (inference workloads) gluonkit's "
+                        "ONNX export in onnxruntime with 2 threads, in the same process")
+    p.add_argument("--hybridize", action="store_true",
+                   help="run gluonkit through a hybridized (traced, replayed) graph")
     args = p.parse_args(argv)
     if args.device == "gpu" and gk.num_gpus() == 0:
         print("--device gpu: no CUDA device (or CuPy) here", file=sys.stderr)

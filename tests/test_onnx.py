@@ -63,3 +63,20 @@ def test_unexpressible_op_says_what(tmp_path):
 
     with pytest.raises(gonnx.OnnxExportError, match="basic indexing"):
         gonnx.export(Gather(), np.ones((3, 2)), str(tmp_path / "g.onnx"))
+
+
+def test_export_script_writes_both_formats(tmp_path):
+    import subprocess
+    import sys
+    root = __file__.rsplit("/tests/", 1)[0]
+    for fmt in ("graph", "onnx"):
+        subprocess.run([sys.executable, f"{root}/scripts/export.py", "--model", "lenet",
+                        "--pretrained", "--format", fmt, "--out", str(tmp_path / "lenet")],
+                       check=True, capture_output=True)
+    net = get_model("lenet", pretrained=True)
+    x = onp.random.RandomState(3).normal(size=(4, 1, 28, 28)).astype("float32")
+    ref = net(np.array(x)).asnumpy()
+    assert_close(run_onnx(str(tmp_path / "lenet.onnx"), x)[0], ref)
+    imported = nn.SymbolBlock.imports(str(tmp_path / "lenet-graph.json"),
+                                      str(tmp_path / "lenet.safetensors"))
+    assert_close(imported(np.array(x)).asnumpy(), ref)

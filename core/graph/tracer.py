@@ -9,6 +9,7 @@ whichever branch that value chose.
 from __future__ import annotations
 
 import contextlib
+import weakref
 
 from .. import autograd
 from .ir import Graph, Node
@@ -26,8 +27,9 @@ class Tracer:
     def __init__(self, owner: str, params: dict):
         self.owner = owner
         self._param_arrays = params  # id(ndarray) -> (name, ndarray)
-        self._ids: dict = {}  # id(ndarray or raw array) -> value id
-        self._keep: list = []  # holds traced arrays so their ids stay unique during the trace
+        # id(ndarray or raw array) -> (weak reference, value id): weak, so a trace holds no
+        # more memory than the eager run it shadows; the reference proves the id is not reused.
+        self._ids: dict = {}
         self.inputs: list = []
         self.params: dict = {}
         self.constants: dict = {}
@@ -37,11 +39,21 @@ class Tracer:
     def _new_value(self, x, raw) -> int:
         v = len(self.specs)
         self.specs[v] = (tuple(raw.shape), raw.dtype)
-        self._ids[id(x)] = v
+        self._bind(x, v)
         if raw is not x:
-            self._ids[id(raw)] = v
-        self._keep.append((x, raw))
+            self._bind(raw, v)
         return v
+
+    def _bind(self, obj, v: int) -> None:
+        try:
+            ref = weakref.ref(obj)
+        except TypeError:  # NumPy scalars (0-d results) take no weak reference; they are tiny
+            ref = _Strong(obj)
+        self._ids[id(obj)] = (ref, v)
+
+    def _lookup(self, obj):
+        entry = self._ids.get(id(obj))
+        return entry[1] if entry is not None and entry[0]() is obj else None
 
     def add_input(self, x) -> int:
         v = self._new_value(x, x._data)
@@ -52,11 +64,11 @@ class Tracer:
         """The value id for an op input: traced value, parameter or (new) constant."""
         if x is None:
             return None
-        v = self._ids.get(id(x))
+        v = self._lookup(x)
         if v is not None:
             return v
         raw = getattr(x, "_data", x)
-        v = self._ids.get(id(raw))
+        v = self._lookup(raw) if hasattr(raw, "shape") else None
         if v is not None:
             return v
         entry = self._param_arrays.get(id(x))
@@ -81,13 +93,11 @@ class Tracer:
     def alias(self, target, source) -> None:
         """``target`` now holds ``source``'s value (an in-place write traced as a new value)."""
         v = self.value_of(source)
-        self._ids[id(target)] = v
-        self._ids[id(target._data)] = v
-        self._keep.append((target, target._data))
+        self._bind(target, v)
+        self._bind(target._data, v)
 
     def is_traced(self, x) -> bool:
-        return id(x) in self._ids or id(getattr(x, "_data", x)) in self._ids or \
-            id(x) in self._param_arrays
+        return self._lookup(x) is not None or id(x) in self._param_arrays
 
     def finish(self, outputs, structure: str, training: bool) -> Graph:
         outs = [self.value_of(y) for y in outputs]
@@ -125,6 +135,18 @@ def check_host_read(x, what: str) -> None:
             f"{tracer.owner}: {what} reads an array's value on the host while the block is "
             "being traced (hybridize); the graph would freeze the branch that value chose. "
             "Compute it with array ops (np.where, np.maximum, ...) or call hybridize(False).")
+
+
+class _Strong:
+    """A strong reference with the call interface of ``weakref.ref``."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __call__(self):
+        return self.obj
 
 
 def _scalar_dtype(v):

@@ -80,12 +80,14 @@ def _data(w: Workload, batch: int, seed: int = 0):
     return x, rng.integers(0, w.classes, size=batch)
 
 
-def _gluonkit_step(w: Workload, device, dtype: str, batch: int):
+def _gluonkit_step(w: Workload, device, dtype: str, batch: int, hybridize: bool = False):
     """(step, sync, trainable parameter count) for the gluonkit side."""
     gk.random.seed(0)
     net = model_zoo.get_model(w.model, classes=w.classes, device=device)
     if dtype != "float32":
         net.cast(dtype)
+    if hybridize:
+        net.hybridize(static_alloc=True, static_shape=True)
     xs, ys = _data(w, batch)
     x = gk.np.array(xs, dtype=dtype, device=device)
     y = gk.np.array(ys, dtype="int64", device=device)
@@ -209,21 +211,50 @@ def _torch_step(w: Workload, device, dtype: str, batch: int):
     return step, sync
 
 
+def _onnxruntime_step(w: Workload, device, batch: int, threads: int = 2):
+    """(step, sync) running gluonkit's own ONNX export of the model in onnxruntime."""
+    import tempfile
+
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise ImportError("--compare onnxruntime needs onnxruntime and onnx: "
+                          "pip install 'gluonkit[onnx]'") from None
+    from gluonkit import onnx as gonnx
+
+    gk.random.seed(0)
+    net = model_zoo.get_model(w.model, classes=w.classes)
+    xs, _ = _data(w, batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = gonnx.export(net, gk.np.array(xs), os.path.join(tmp, "model.onnx"))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return (lambda: session.run(None, {"data0": xs})), (lambda: None)
+
+
 def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
-        compare_torch: bool = False, batch: int | None = None) -> dict:
+        compare_torch: bool = False, batch: int | None = None, hybridize: bool = False,
+        compare_onnxruntime: bool = False) -> dict:
     """Measure one workload of BENCHMARKS.md and return its row (``scripts/benchmark.py`` prints
-    it as one JSON line). ``batch=None`` takes the table's batch for the device.
+    it as one JSON line). ``batch=None`` takes the table's batch for the device; ``hybridize``
+    runs it through a traced graph; ``compare_onnxruntime`` adds onnxruntime running gluonkit's
+    ONNX export of the model (inference workloads, CPU, 2 threads).
     """
     if workload not in _TABLE:
         raise ValueError(f"unknown workload {workload!r}; choose one of {sorted(_TABLE)}")
     w = _TABLE[workload]
     device = device or gk.cpu()
     batch = batch or (w.batch_gpu if device.kind == "gpu" else w.batch_cpu)
-    step, sync, params = _gluonkit_step(w, device, dtype, batch)
+    step, sync, params = _gluonkit_step(w, device, dtype, batch, hybridize)
     median = _median_step_s(step, sync, steps)
-    row = {"workload": workload, "device": device.kind, "images_per_s": batch / median,
-           "median_step_s": median, "steps": steps, "batch": batch, "params": params,
-           "peak_rss_mb": _peak_rss_mb()}
+    row = {"workload": workload, "device": device.kind, "hybridize": hybridize,
+           "images_per_s": batch / median, "median_step_s": median, "steps": steps,
+           "batch": batch, "params": params, "peak_rss_mb": _peak_rss_mb()}
+    if compare_onnxruntime and not w.train:  # onnxruntime runs inference only
+        o_median = _median_step_s(*_onnxruntime_step(w, device, batch), steps)
+        row["onnxruntime_images_per_s"] = batch / o_median
+        row["ratio"] = row["images_per_s"] / row["onnxruntime_images_per_s"]
     if compare_torch:
         twin = _torch_step(w, device, dtype, batch)
         if twin is None:
@@ -237,8 +268,8 @@ def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
 
 def _entry(name: str):
     def measure(device, steps: int = 5, dtype: str = "float32", batch: int | None = None,
-                compare_torch: bool = False) -> list:
-        return [run(name, device, dtype, steps, compare_torch, batch)]
+                compare_torch: bool = False, hybridize: bool = False) -> list:
+        return [run(name, device, dtype, steps, compare_torch, batch, hybridize)]
 
     measure.__name__ = measure.__qualname__ = name
     measure.__doc__ = f"The ``{name}`` workload as a list of one row (scripts/benchmark.py)."

@@ -102,6 +102,7 @@ class TrainConfig:
     distributed: bool = False
     max_steps_per_epoch: Optional[int] = None
     progress: bool = True
+    hybridize: bool = True  # run the model through traced graphs (same results, less overhead)
 
 
 @dataclass

@@ -121,6 +121,8 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
         net.cast("float16")
     if cfg.optim.no_bias_decay:
         tricks.apply_no_bias_decay(net)
+    if t.hybridize:
+        net.hybridize()
     iters = len(train_loader)
     if t.max_steps_per_epoch:
         iters = min(iters, t.max_steps_per_epoch)
