@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy
 
+from . import alloc
+
 __all__ = ["num_threads", "for_blocks", "ufunc", "MIN_PARALLEL_SIZE", "BLOCK_SIZE"]
 
 MIN_PARALLEL_SIZE = 1 << 17  # elements; below this the thread hand-off costs more than it saves
@@ -83,7 +85,7 @@ def ufunc(f: numpy.ufunc, *args, out=None, axis: int = 0):
         if int(numpy.prod(shape)) < MIN_PARALLEL_SIZE:
             return f(*args)
         probe = f(*[a.reshape(-1)[:1] if hasattr(a, "shape") and a.size else a for a in args])
-        out = numpy.empty(shape, dtype=probe.dtype)
+        out = alloc.empty(shape, probe.dtype)
     if not shape:
         return f(*args, out=out)
 

@@ -8,7 +8,7 @@ loss scaler see exactly what eager mode gives them.
 """
 from __future__ import annotations
 
-from .. import autograd
+from .. import alloc, autograd
 from ..autograd import Function
 from .ir import Graph
 
@@ -20,8 +20,10 @@ _new = object.__new__
 class Executor:
     """A graph prepared for replay. Inputs and parameters are passed per call (ndarrays)."""
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, static_alloc: bool = False):
         self.graph = graph
+        # Buffers reused across replays; outputs are copied out so the pool never escapes.
+        self.pool = alloc.BufferPool() if static_alloc else None
         self.param_ids = list(graph.params.values())
         self.external = list(graph.inputs) + self.param_ids
         n = max(graph.specs, default=-1) + 1
@@ -55,13 +57,18 @@ class Executor:
         vals = self.template.copy()
         for v, x in zip(self.external, inputs + params):
             vals[v] = x
-        for cls, attrs, ins, out, free in self.steps:
-            fn = _new(cls)
-            fn.__dict__.update(attrs)
-            vals[out] = fn.forward(*[None if i is None else vals[i] for i in ins])
-            for f in free:
-                vals[f] = None
-        return [vals[v] for v in self.graph.outputs]
+        with alloc.pooled(self.pool):
+            for cls, attrs, ins, out, free in self.steps:
+                fn = _new(cls)
+                fn.__dict__.update(attrs)
+                vals[out] = fn.forward(*[None if i is None else vals[i] for i in ins])
+                for f in free:
+                    vals[f] = None
+        return self._outputs(vals)
+
+    def _outputs(self, vals: list) -> list:
+        outs = [vals[v] for v in self.graph.outputs]
+        return outs if self.pool is None else [y.copy() for y in outs]
 
     # ------------------------------------------------------------------ recorded
     def run_recorded(self, inputs: list, params: list) -> list:
@@ -104,6 +111,14 @@ class GraphFunction(Function):
             vals[v] = x
             value_needs[v] = need
         tape = []
+        with alloc.pooled(ex.pool):
+            self._run(ex, vals, value_needs, tape)
+        self.tape, self.value_needs, self.external = tape, value_needs, ex.external
+        self.outputs = ex.graph.outputs
+        return ex._outputs(vals)
+
+    @staticmethod
+    def _run(ex: Executor, vals: list, value_needs: list, tape: list) -> None:
         for cls, attrs, ins, out, free in ex.steps:
             fn = _new(cls)
             fn.__dict__.update(attrs)
@@ -118,9 +133,6 @@ class GraphFunction(Function):
                 tape.append((fn, ins, out))
             for f in free:
                 vals[f] = None
-        self.tape, self.value_needs, self.external = tape, value_needs, ex.external
-        self.outputs = ex.graph.outputs
-        return [vals[v] for v in ex.graph.outputs]
 
     def saved_arrays(self):
         return [a for fn, _, _ in self.tape or () for a in fn.saved_arrays()]

@@ -24,7 +24,7 @@ _FRESH = {"Conv2d", "ConvBN", "Linear", "BatchNorm", "Add", "Sub", "Mul", "Div",
           "MatMul", "AddRelu"}
 
 
-def optimize(graph: Graph, mode: str, static_alloc: bool = False) -> Graph:
+def optimize(graph: Graph, mode: str) -> Graph:
     """The graph to replay for ``mode``: 'train' (recorded) or 'predict' (no gradient)."""
     g = copy(graph)
     fold_constants(g)

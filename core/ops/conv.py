@@ -7,6 +7,7 @@ stride 1 and no padding skip im2col and are a plain GEMM.
 """
 from __future__ import annotations
 
+from .. import alloc
 from ..autograd import Function
 from ..device import get_array_module
 from ..parallel import for_blocks
@@ -48,11 +49,16 @@ def im2col(x, kh, kw, sy, sx, ph, pw, dy, dx):
     n, c, h, w = x.shape
     oh = conv_output_size(h, kh, sy, ph, dy)
     ow = conv_output_size(w, kw, sx, pw, dx)
-    col = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+    col = alloc.empty((c, kh, kw, n, oh, ow), x.dtype, xp)
     xt = x.transpose(1, 0, 2, 3)
+    xpad = alloc.empty((c, n, h + 2 * ph, w + 2 * pw), x.dtype, xp) if ph or pw else None
 
     def fill(b):
-        xb = xp.pad(xt[b], ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else xt[b]
+        xb = xt[b]
+        if xpad is not None:  # pad into a (reused) buffer: only the border is zeroed
+            xb, inner = xpad[b], xb
+            xb[:, :, :ph], xb[:, :, h + ph:], xb[:, :, :, :pw], xb[:, :, :, w + pw:] = 0, 0, 0, 0
+            xb[:, :, ph:h + ph, pw:w + pw] = inner
         for i, j, rows, cols in _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
             col[b, i, j] = xb[:, :, rows, cols]
 
@@ -89,8 +95,10 @@ class Conv2d(Function):
         self.plain = (kh, kw, *self.stride, *self.padding) == (1, 1, 1, 1, 0, 0)
         oh, ow = conv_output_size_2d(x.shape, W.shape, self)
         W3 = W.reshape(g, o // g, cg * kh * kw)
-        yt = xp.matmul(W3, self._columns(x, W)).reshape(o, n, oh, ow)
-        y = xp.ascontiguousarray(yt.transpose(1, 0, 2, 3))
+        yt = alloc.empty((g, o // g, n * oh * ow), x.dtype, xp)
+        xp.matmul(W3, self._columns(x, W), out=yt)
+        y = alloc.empty((n, o, oh, ow), x.dtype, xp)
+        y[...] = yt.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
         if b is not None:
             y += b.reshape(1, o, 1, 1)
         # NOTE: the column buffer is kh*kw times the input; keep the input and rebuild the
@@ -105,7 +113,8 @@ class Conv2d(Function):
         xp = get_array_module(x)
         _, cg, kh, kw = W.shape
         if self.plain:
-            col = xp.ascontiguousarray(x.transpose(1, 0, 2, 3))
+            col = alloc.empty((x.shape[1], x.shape[0]) + x.shape[2:], x.dtype, xp)
+            col[...] = x.transpose(1, 0, 2, 3)
         else:
             col = im2col(x, kh, kw, *self.stride, *self.padding, *self.dilation)
         return col.reshape(self.groups, cg * kh * kw, -1)

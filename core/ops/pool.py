@@ -6,6 +6,7 @@ Output sizes, ceil mode and the average divisor follow PyTorch exactly.
 """
 from __future__ import annotations
 
+from .. import alloc
 from ..autograd import Function
 from ..device import get_array_module
 
@@ -56,6 +57,14 @@ class MaxPool2d(Function):
         xp = get_array_module(x)
         k, s, p = self.kernel, self.stride, self.padding
         xpad = _padded(x, k, s, p, self.out, -xp.inf)
+        if not self.needs_input_grad:  # no backward: a running maximum, no argmax
+            y = alloc.empty(x.shape[:2] + tuple(self.out), x.dtype, xp)
+            for idx, sl in _windows(xpad, k, s, self.out):
+                if idx:
+                    xp.maximum(y, xpad[sl], out=y)
+                else:
+                    y[...] = xpad[sl]
+            return y
         y = argmax = None
         for idx, sl in _windows(xpad, k, s, self.out):
             window = xpad[sl]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy
 
+from .. import alloc
 from ..autograd import Function
 from ..device import get_array_module
 
@@ -104,7 +105,10 @@ class Concatenate(Function):
     def forward(self, *xs):
         xp = get_array_module(*xs)
         self.sizes = [x.shape[self.axis] for x in xs]
-        return xp.concatenate(xs, axis=self.axis)
+        shape = list(xs[0].shape)
+        shape[self.axis] = sum(self.sizes)
+        dtype = xp.result_type(*xs)
+        return xp.concatenate(xs, axis=self.axis, out=alloc.empty(tuple(shape), dtype, xp))
 
     def backward(self, gy):
         xp = get_array_module(gy)

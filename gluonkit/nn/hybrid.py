@@ -42,7 +42,7 @@ class GraphCache:
         graph, out = trace_call(self.block, args, kwargs, params)
         self.last_graph = graph
         mode = "train" if graph.training else "predict"
-        executor = Executor(optimize(graph, mode, static_alloc=self.static_alloc))
+        executor = Executor(optimize(graph, mode), static_alloc=self.static_alloc)
         self.entries[key] = (executor, [params[name] for name in executor.graph.params],
                              graph.structure)
         if len(self.entries) > self.size:

@@ -57,7 +57,7 @@ def train_steps(net, x, steps=2):
 def test_hybridized_equals_eager(name, kw):
     x = small_input(name)
     eager, hybrid = build(name, kw), build(name, kw)
-    hybrid.hybridize()
+    hybrid.hybridize(static_alloc=True)  # buffers reused across replays
     with autograd.train_mode():  # train-mode graphs, recorded: outputs, gradients, BN stats
         ye, ge, se = train_steps(eager, x)
         yh, gh, sh = train_steps(hybrid, x)

@@ -208,3 +208,27 @@ def test_graph_json_round_trip_and_version_check():
     doc["nodes"][0]["op"] = "NoSuchOp"
     with pytest.raises(GraphFormatError, match="NoSuchOp"):
         Graph.from_json(doc, {})
+
+
+def test_static_alloc_reuses_buffers_without_clobbering_kept_outputs():
+    class Conv(nn.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2D(4, 3, padding=1, in_channels=2)
+            self.bn = nn.BatchNorm(in_channels=4)
+
+        def forward(self, x):
+            return npx.relu(self.bn(self.conv(x))) + 1
+
+    net = make(Conv)
+    ref = [net(x_of((2, 2, 6, 6), seed=s)).asnumpy() for s in range(4)]
+    net.hybridize(static_alloc=True)
+    kept = [net(x_of((2, 2, 6, 6), seed=s)) for s in range(4)]
+    for y, r in zip(kept, ref):
+        onp.testing.assert_allclose(y.asnumpy(), r, rtol=1e-5, atol=1e-6)
+    executor = next(iter(net._graphs.entries.values()))[0]
+    assert executor.pool.nbytes > 0
+    before = executor.pool.nbytes
+    for s in range(3):
+        net(x_of((2, 2, 6, 6), seed=s))
+    assert executor.pool.nbytes == before  # the same buffers, call after call
