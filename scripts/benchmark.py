@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py --workload lenet_train [--device cpu|gpu] [--compare torch]
     python scripts/benchmark.py --workload resnet50_infer --hybridize --compare onnxruntime
+    python scripts/benchmark.py --workload resnet50_infer --profile   # per-op time of a replay
     python scripts/benchmark.py --workload models --compare torch     # every model workload
     python scripts/benchmark.py --workload ops        # conv/BN at ResNet-50 shapes vs GEMM rate
     python scripts/benchmark.py --workload data       # JPEG decode + ImageNet augmentation
@@ -25,6 +26,8 @@ def _models(a, device):
 
 
 def _model(name, a, device):
+    if a.profile:
+        return bench_models.profile(name, device, batch=a.batch, steps=a.steps or 3)
     return [bench_models.run(name, device, dtype=a.dtype, steps=a.steps or 5,
                              compare_torch=a.compare == "torch", batch=a.batch,
                              hybridize=a.hybridize,
@@ -52,6 +55,8 @@ def main(argv=None) -> int:
     p.add_argument("--compare", choices=["torch", "onnxruntime"],
                    help="run the same workload in PyTorch, or (inference workloads) gluonkit's "
                         "ONNX export in onnxruntime with 2 threads, in the same process")
+    p.add_argument("--profile", action="store_true",
+                   help="per-op time of a hybridized predict-mode replay of the model")
     p.add_argument("--hybridize", action="store_true",
                    help="run gluonkit through a hybridized (traced, replayed) graph")
     args = p.parse_args(argv)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import alloc
 from ..autograd import Function
 from ..device import get_array_module
+from ..parallel import for_blocks
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pool_output_size"]
 
@@ -59,11 +60,16 @@ class MaxPool2d(Function):
         xpad = _padded(x, k, s, p, self.out, -xp.inf)
         if not self.needs_input_grad:  # no backward: a running maximum, no argmax
             y = alloc.empty(x.shape[:2] + tuple(self.out), x.dtype, xp)
-            for idx, sl in _windows(xpad, k, s, self.out):
-                if idx:
-                    xp.maximum(y, xpad[sl], out=y)
-                else:
-                    y[...] = xpad[sl]
+
+            def block(c):
+                yc = y[:, c]
+                for idx, (_, _, rows, cols) in _windows(xpad, k, s, self.out):
+                    if idx:
+                        xp.maximum(yc, xpad[:, c, rows, cols], out=yc)
+                    else:
+                        yc[...] = xpad[:, c, rows, cols]
+
+            for_blocks(block, x.shape[1], xpad.size, xp)
             return y
         y = argmax = None
         for idx, sl in _windows(xpad, k, s, self.out):

@@ -259,6 +259,13 @@ class HybridBlock(Block):
                             cache_size=cache_size)
         return self
 
+    def graph_executor(self, *args, **kwargs):
+        """(executor, parameters) of the cached graph a call with these arguments replays,
+        for profiling (``Executor.profile``); the block must be hybridized and called once."""
+        if self._graphs is None:
+            raise ValueError(f"{type(self).__name__} is not hybridized: call hybridize() first")
+        return self._graphs.lookup(args, kwargs)
+
     def export(self, path: str, example=None, training: bool = False) -> tuple[str, str]:
         """Write ``path-graph.json`` and ``path.safetensors``; returns the two file names.
 

@@ -49,6 +49,14 @@ class GraphCache:
             self.entries.popitem(last=False)
         return out
 
+    def lookup(self, args: tuple, kwargs: dict):
+        """(executor, parameters) cached for this call's signature."""
+        entry = self.entries.get(self._signature(args, kwargs))
+        if entry is None:
+            raise KeyError("no graph is cached for these arguments in this mode: call the block "
+                           "with them once first")
+        return entry[0], entry[1]
+
     def _signature(self, args: tuple, kwargs: dict):
         spec = tuple((a.shape, a.dtype.str, a.device, a.requires_grad)
                      if isinstance(a, ndarray) else ("static", repr(a)) for a in args)

@@ -233,6 +233,29 @@ def _onnxruntime_step(w: Workload, device, batch: int, threads: int = 2):
     return (lambda: session.run(None, {"data0": xs})), (lambda: None)
 
 
+def profile(workload: str, device=None, batch: int | None = None, steps: int = 3) -> list:
+    """Per-op time of a hybridized predict-mode replay of the workload's model (median of
+    ``steps`` replays), one row per op kind, largest first."""
+    w = _TABLE[workload]
+    device = device or gk.cpu()
+    batch = batch or (w.batch_gpu if device.kind == "gpu" else w.batch_cpu)
+    gk.random.seed(0)
+    net = model_zoo.get_model(w.model, classes=w.classes, device=device)
+    net.hybridize(static_alloc=True)
+    x = gk.np.array(_data(w, batch)[0], device=device)
+    net(x)
+    executor, params = net.graph_executor(x)
+    data = [p.data() for p in params]
+    runs = [executor.profile([x.raw], [d.raw for d in data]) for _ in range(steps)]
+    total = statistics.median(sum(t for _, t in r.values()) for r in runs)
+    rows = []
+    for op in runs[0]:
+        seconds = statistics.median(r[op][1] for r in runs)
+        rows.append({"workload": workload, "op": op, "calls": runs[0][op][0],
+                     "seconds": seconds, "share": seconds / total})
+    return sorted(rows, key=lambda r: -r["seconds"])
+
+
 def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
         compare_torch: bool = False, batch: int | None = None, hybridize: bool = False,
         compare_onnxruntime: bool = False) -> dict:

@@ -232,3 +232,29 @@ def test_static_alloc_reuses_buffers_without_clobbering_kept_outputs():
     for s in range(3):
         net(x_of((2, 2, 6, 6), seed=s))
     assert executor.pool.nbytes == before  # the same buffers, call after call
+
+
+def test_hybridize_false_returns_to_eager_and_parent_hybridizes_children():
+    class Outer(nn.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.inner = Tiny()
+
+        def forward(self, x):
+            return self.inner(x) - 1
+
+    net = make(Outer)
+    net.hybridize()
+    assert net.inner._graphs is not None
+    net(x_of())
+    assert len(net._graphs.entries) == 1 and len(net.inner._graphs.entries) == 0  # one graph
+    net.hybridize(False)
+    assert net._graphs is None and net.inner._graphs is None
+    calls = []
+    original = Tiny.forward
+    Tiny.forward = lambda self, x: calls.append(1) or original(self, x)
+    try:
+        net(x_of())
+    finally:
+        Tiny.forward = original
+    assert calls == [1]
