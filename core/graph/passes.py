@@ -5,6 +5,7 @@ as it was. Passes that change what backward would need run only for replays that
 gradient (``mode='predict'``):
 
 - constant folding: a node whose inputs are all constants runs now, its output a constant;
+- batch norm followed by ReLU becomes the fused ``batch_norm_relu`` (train and predict);
 - batch-norm folding: predict-mode ``BatchNorm`` after ``Conv2d`` becomes one ``ConvBN``, which
   also absorbs a following residual ``Add`` and ``Relu``;
 - in-place ReLU / add+ReLU on buffers that a fresh-output op produced and nobody else reads;
@@ -28,6 +29,7 @@ def optimize(graph: Graph, mode: str) -> Graph:
     """The graph to replay for ``mode``: 'train' (recorded) or 'predict' (no gradient)."""
     g = copy(graph)
     fold_constants(g)
+    fuse_batch_norm_relu(g)
     if mode == "predict":
         fold_batch_norm(g)
         fuse_relu(g)
@@ -71,6 +73,20 @@ def fold_constants(g: Graph) -> None:
         else:
             kept.append(n)
     g.nodes = kept
+
+
+def fuse_batch_norm_relu(g: Graph) -> None:
+    """BatchNorm -> Relu becomes batch norm with its fused ReLU (forward and backward)."""
+    uses, prod = _uses(g), _producers(g)
+    drop = set()
+    for n in g.nodes:
+        bn = prod.get(n.inputs[0]) if n.op == "Relu" else None
+        if bn is not None and bn.op == "BatchNorm" and not bn.attrs["relu"] \
+                and uses[bn.output] == 1:
+            bn.attrs = dict(bn.attrs, relu=True)
+            bn.output = n.output
+            drop.add(id(n))
+    g.nodes = [n for n in g.nodes if id(n) not in drop]
 
 
 def fold_batch_norm(g: Graph) -> None:
