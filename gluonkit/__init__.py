@@ -14,6 +14,8 @@ _sys.modules[__name__ + ".npx"] = npx
 _sys.modules[__name__ + ".autograd"] = autograd
 _sys.modules[__name__ + ".random"] = random
 
+from . import onnx  # noqa: E402  (the onnx package itself is imported on first export)
+
 __version__ = "0.1.0"
 __all__ = ["np", "npx", "autograd", "random", "cpu", "gpu", "num_gpus", "device",
-           "current_device", "Device", "DeviceError", "ndarray"]
+           "current_device", "Device", "DeviceError", "ndarray", "onnx"]
