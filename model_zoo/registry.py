@@ -113,7 +113,7 @@ def _load_pretrained(model, entry, pretrained, classes):
     from . import convert
 
     path = _resolve_weights(entry, pretrained)
-    state = convert.load_checkpoint(path)
+    state = convert.load_checkpoint(path, model=entry.name)
     target = {n: tuple(p.shape) for n, p in model.collect_params().items()}
     state = {n: v for n, v in state.items()
              if not n.startswith(_AUX_HEADS) or any(t.startswith(n.rsplit(".", 1)[0])
