@@ -21,6 +21,7 @@ from __future__ import annotations
 from gluonkit import nn, npx
 
 from .base import ZooModel
+from .class_names import CIFAR10_CLASSES
 from .registry import register_model
 from .store import WeightFile
 
@@ -370,7 +371,8 @@ def _register_cifar(depth: int, version: str):
     register_model(input_size=(3, 32, 32), mean=(0.4914, 0.4822, 0.4465),
                    std=(0.2023, 0.1994, 0.2010), crop_pct=1.0, num_classes=10,
                    num_params=_PARAMS[name],
-                   top1=_CIFAR_TOP1[name], top1_source=f"GluonCV {name} (CIFAR-10)")(entry)
+                   top1=_CIFAR_TOP1[name], top1_source=f"GluonCV {name} (CIFAR-10)",
+                   class_names=CIFAR10_CLASSES)(entry)
     return entry
 
 
