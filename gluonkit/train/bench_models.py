@@ -221,7 +221,8 @@ def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
     batch = batch or (w.batch_gpu if device.kind == "gpu" else w.batch_cpu)
     step, sync, params = _gluonkit_step(w, device, dtype, batch)
     median = _median_step_s(step, sync, steps)
-    row = {"workload": workload, "device": device.kind, "images_per_s": batch / median,
+    row = {"workload": workload, "model": w.model, "device": device.kind,
+           "images_per_s": batch / median,
            "median_step_s": median, "steps": steps, "batch": batch, "params": params,
            "peak_rss_mb": _peak_rss_mb()}
     if compare_torch:
