@@ -12,5 +12,5 @@ from .vision import BUNDLED_MNIST, CIFAR10, CIFAR100, MNIST, FashionMNIST, read_
 __all__ = ["Dataset", "SimpleDataset", "ArrayDataset", "Subset", "split_dataset", "DataLoader",
            "WorkerError", "default_batchify", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100",
            "BUNDLED_MNIST", "ImageFolderDataset", "ImageListDataset", "decode_image",
-           "list_classes", "read_idx", "restricted_loads", "mixup", "cutmix", "one_hot", "transforms", "presets",
-           "DatasetDownloadError"]
+           "list_classes", "read_idx", "restricted_loads", "mixup", "cutmix", "one_hot",
+           "transforms", "presets", "DatasetDownloadError"]
