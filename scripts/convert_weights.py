@@ -9,13 +9,16 @@ gluonkit .safetensors.
 The file is read without PyTorch (a restricted unpickler) or MXNet (a bounds-checked reader of
 its NDArray format); names are mapped onto the zoo model (batch norm weight/bias -> gamma/beta,
 'module.' stripped, GluonCV's layouts renamed), checked against its shapes, and written with the
-model name and the source file's SHA-256 in the metadata.
+model name, the source file's SHA-256 and the class names (the source's, else the model's
+default ones when the class count is the default) in the metadata.
 """
 import argparse
+import json
 import os
 import sys
 
 from gluonkit.model_zoo import convert, get_model, store
+from gluonkit.model_zoo.class_names import CLASS_NAMES_KEY, read_class_names
 
 
 def main(argv=None) -> int:
@@ -39,6 +42,9 @@ def main(argv=None) -> int:
         return 2
     meta = {"model": a.model, "source": os.path.basename(a.source),
             "source_sha256": store.sha256_of(a.source), "format": "gluonkit"}
+    names = read_class_names(a.source) or model.default_cfg["class_names"]
+    if names:
+        meta[CLASS_NAMES_KEY] = json.dumps(list(names))
     meta.update(item.split("=", 1) for item in a.meta)
     convert.save_safetensors(a.output, state, meta)
     print(f"wrote {a.output}: {len(state)} arrays for {a.model}")

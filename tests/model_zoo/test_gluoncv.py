@@ -16,6 +16,7 @@ import pytest
 import gluonkit as gk
 from gluonkit import autograd
 from gluonkit.model_zoo import convert, get_model
+from gluonkit.model_zoo.class_names import CIFAR10_CLASSES, read_class_names
 from gluonkit.model_zoo.gluoncv_names import from_gluoncv
 from gluonkit.model_zoo.mxnet_ndarray import ParamsFormatError, load_ndarray_list
 
@@ -46,6 +47,7 @@ def test_convert_weights_writes_safetensors_with_the_same_logits(tmp_path, monke
     with pytest.raises(SystemExit) as e:
         runpy.run_path(os.path.join(SCRIPTS, "convert_weights.py"), run_name="__main__")
     assert e.value.code == 0
+    assert read_class_names(out) == CIFAR10_CLASSES
     net = get_model("cifar_resnet20_v1", pretrained=out)
     onp.testing.assert_allclose(logits(net, LOGITS["input"]), LOGITS["cifar_resnet20_v1"],
                                 rtol=0, atol=1e-4)
