@@ -7,6 +7,7 @@ import sys as _sys
 
 from .core import (Device, DeviceError, autograd, cpu, current_device, device, gpu, ndarray, np,
                    npx, num_gpus, random)
+from .predict import predict
 
 # ``import gluonkit.np`` / ``from gluonkit.np import random`` work like real subpackages.
 _sys.modules[__name__ + ".np"] = np
@@ -18,4 +19,4 @@ from . import onnx  # noqa: E402  (the onnx package itself is imported on first 
 
 __version__ = "0.1.0"
 __all__ = ["np", "npx", "autograd", "random", "cpu", "gpu", "num_gpus", "device",
-           "current_device", "Device", "DeviceError", "ndarray", "onnx"]
+           "current_device", "Device", "DeviceError", "ndarray", "onnx", "predict"]

@@ -1,7 +1,8 @@
 """Checkpoint importers: torchvision/timm files load directly into the matching zoo model.
 
 ``load_checkpoint`` reads ``.safetensors``, PyTorch ``.pth``/``.pt`` (without PyTorch, through a
-restricted unpickler) and ``.npz``; ``to_gluonkit`` maps its names onto a model's: ``module.``
+restricted unpickler), GluonCV/MXNet ``.params`` (a bounds-checked reader, names mapped for the
+model) and ``.npz``; ``to_gluonkit`` maps its names onto a model's: ``module.``
 prefixes stripped, ``num_batches_tracked`` dropped, batch norm ``weight``/``bias`` renamed to
 ``gamma``/``beta``, and every mismatch reported at once.
 """
@@ -13,10 +14,12 @@ import numpy as onp
 
 from gluonkit.utils.io import atomic_save_safetensors
 
+from .gluoncv_names import from_gluoncv
+from .mxnet_ndarray import ParamsFormatError, load_ndarray_list
 from .pth_reader import UnsafeCheckpointError, load_pth
 
 __all__ = ["load_checkpoint", "to_gluonkit", "to_torch_names", "save_safetensors",
-           "CheckpointMismatchError", "UnsafeCheckpointError"]
+           "CheckpointMismatchError", "UnsafeCheckpointError", "ParamsFormatError"]
 
 
 class CheckpointMismatchError(ValueError):
@@ -30,8 +33,9 @@ def _unwrap(obj):
     return obj
 
 
-def load_checkpoint(path) -> dict:
-    """name -> NumPy array from a .safetensors, .pth/.pt or .npz file (never unpickles freely)."""
+def load_checkpoint(path, model: str | None = None) -> dict:
+    """name -> NumPy array from a .safetensors, .pth/.pt, .params or .npz file (never unpickles
+    freely); ``model`` names the zoo model a GluonCV ``.params`` file is renamed for."""
     path = str(path)
     if path.endswith(".safetensors"):
         from safetensors.numpy import load_file
@@ -41,11 +45,15 @@ def load_checkpoint(path) -> dict:
             state = {k[len("model."):]: v for k, v in state.items() if k.startswith("model.")}
     elif path.endswith((".pth", ".pt", ".bin", ".ckpt")):
         state = _unwrap(load_pth(path))
+    elif path.endswith(".params"):
+        state = load_ndarray_list(path)
+        state = from_gluoncv(state, model) if model else state
     elif path.endswith(".npz"):
         with onp.load(path, allow_pickle=False) as f:
             state = {k: f[k] for k in f.files}
     else:
-        raise ValueError(f"unknown checkpoint format: {path} (use .safetensors, .pth/.pt or .npz)")
+        raise ValueError(f"unknown checkpoint format: {path} (use .safetensors, .pth/.pt, .params "
+                         "or .npz)")
     if not isinstance(state, dict):
         raise ValueError(f"{path} does not hold a state dict (found {type(state).__name__})")
     return {k: onp.asarray(v) for k, v in state.items() if hasattr(v, "shape")}

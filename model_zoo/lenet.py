@@ -5,6 +5,7 @@ from __future__ import annotations
 from gluonkit import nn, npx
 
 from .base import ZooModel
+from .class_names import DIGITS
 from .registry import register_model
 from .store import WeightFile
 
@@ -51,7 +52,7 @@ _WEIGHTS = {"default": WeightFile(
 @register_model(input_size=(1, 28, 28), mean=(0.1307,), std=(0.3081,), crop_pct=1.0,
                 num_classes=10, first_conv="conv1", classifier="fc3", num_params=61706,
                 top1=None, top1_source="MNIST digits: 98.8% on the bundled test subset",
-                weights=_WEIGHTS)
+                weights=_WEIGHTS, class_names=DIGITS)
 def lenet(classes: int = 10, **kwargs) -> LeNet:
     """LeNet-5 for 28x28 grayscale digits."""
     return LeNet(classes, **kwargs)

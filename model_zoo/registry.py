@@ -8,8 +8,12 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
+import warnings
 
 import gluonkit as gk
+
+from .aliases import ALIASES, resolve
+from .class_names import imagenet_classes, read_class_names
 
 __all__ = ["register_model", "get_model", "list_models", "model_entry", "ModelEntry",
            "UnknownModelError"]
@@ -35,7 +39,7 @@ _REGISTRY: dict = {}
 _DEFAULTS = {"input_size": (3, 224, 224), "mean": (0.485, 0.456, 0.406),
              "std": (0.229, 0.224, 0.225), "crop_pct": 0.875, "num_classes": 1000,
              "first_conv": "conv1", "classifier": "fc", "weights": {}, "top1": None,
-             "top1_source": None}
+             "top1_source": None, "class_names": imagenet_classes()}
 
 
 def register_model(**metadata):
@@ -43,7 +47,7 @@ def register_model(**metadata):
 
     Metadata keys: input_size, mean, std, crop_pct, num_classes, first_conv, classifier,
     num_params, top1 (published ImageNet top-1 of the reference weights), top1_source, weights
-    (tag -> store.WeightFile).
+    (tag -> store.WeightFile), class_names (of the default weights; ImageNet's by default).
     """
     def wrap(fn):
         if fn.__name__ in _REGISTRY:
@@ -60,9 +64,11 @@ def list_models(pattern: str | None = None) -> list:
 
 
 def model_entry(name: str) -> ModelEntry:
-    entry = _REGISTRY.get(name)
+    """The entry of a zoo name, or of another library's name for it (``'resnet50'``)."""
+    entry = _REGISTRY.get(name) or _REGISTRY.get(resolve(name) or "")
     if entry is None:
-        close = difflib.get_close_matches(name, _REGISTRY, n=5, cutoff=0.5)
+        close = difflib.get_close_matches(name, list(_REGISTRY) + list(ALIASES), n=8, cutoff=0.5)
+        close = list(dict.fromkeys(ALIASES.get(c, c) for c in close))[:5]
         hint = f"; did you mean {', '.join(close)}?" if close else \
             "; see gluonkit.model_zoo.list_models()"
         raise UnknownModelError(f"unknown model {name!r}{hint}")
@@ -73,9 +79,13 @@ def get_model(name: str, classes: int | None = None, pretrained=False, device=No
               features_only: bool = False, out_indices=None, **kwargs):
     """Build a zoo model ready to run: every parameter initialized, weights loaded on top.
 
+    ``name``: a zoo name, or torchvision's/timm's for it (``'resnet50'`` is ``resnet50_v1b``).
     ``pretrained``: False, True (the default weights), a tag of the entry's weights, or a path
-    to a ``.safetensors``/``.pth``/``.npz`` checkpoint (torchvision/timm names load directly).
-    With ``classes`` different from the checkpoint's, everything but the classifier loads.
+    to a ``.safetensors``/``.pth``/``.params``/``.npz`` checkpoint (torchvision/timm names load
+    directly, GluonCV's are mapped). A checkpoint's class count (and the class names it carries)
+    is used unless ``classes`` asks otherwise; then the classifier is left freshly initialized,
+    with a warning naming it. ``net.default_cfg['class_names']`` holds the names (None when
+    unknown).
 
     Example::
 
@@ -83,23 +93,35 @@ def get_model(name: str, classes: int | None = None, pretrained=False, device=No
     """
     entry = model_entry(name)
     meta = entry.metadata
-    classes = meta["num_classes"] if classes is None else classes
     device = device or gk.cpu()
     weights = meta["weights"].get("default" if pretrained is True else pretrained) \
         if isinstance(pretrained, (bool, str)) else None
     if weights is not None:  # e.g. torchvision's GoogLeNet expects transform_input=True
         kwargs = {**weights.metadata.get("model_kwargs", {}), **kwargs}
+    state, names = None, meta["class_names"]
+    if pretrained:
+        path = _resolve_weights(entry, pretrained)
+        state, file_names = _read_weights(path, entry)
+        found = _classifier_size(state, meta["classifier"]) or meta["num_classes"]
+        names = file_names or (names if found == meta["num_classes"] else None)
+        if classes is None:
+            classes = found
+        elif classes != found:
+            names = None
+    classes = meta["num_classes"] if classes is None else classes
+    if names is not None and len(names) != classes:
+        names = None
     model = entry.fn(classes=classes, **kwargs)
     model.initialize(device=device)
-    if pretrained:
-        _load_pretrained(model, entry, pretrained, classes)
-    model.default_cfg = dict(meta, name=name, num_classes=classes)
+    if state is not None:
+        _load_state(model, entry, state, classes)
+    model.default_cfg = dict(meta, name=entry.name, num_classes=classes, class_names=names)
     if features_only:
         from .base import FeatureExtractor
-        names = [n for n, _ in model.feature_stages()]
-        taps = None if out_indices is None else [names[i] for i in out_indices]
+        stages = [n for n, _ in model.feature_stages()]
+        taps = None if out_indices is None else [stages[i] for i in out_indices]
         model = FeatureExtractor(model, taps)
-        model.default_cfg = dict(meta, name=name)
+        model.default_cfg = dict(meta, name=entry.name)
     return model
 
 
@@ -107,13 +129,25 @@ _AUX_HEADS = ("aux1.", "aux2.", "AuxLogits.")
 _AUX_CLASSIFIERS = ("aux1.fc2.", "aux2.fc2.", "AuxLogits.fc.")
 
 
-def _load_pretrained(model, entry, pretrained, classes):
+def _read_weights(path: str, entry) -> tuple:
+    """(state dict, class names the file carries or None)."""
+    from . import convert
+    return convert.load_checkpoint(path, model=entry.name), read_class_names(path)
+
+
+def _classifier_size(state: dict, classifier: str) -> int | None:
+    for key in (classifier + ".weight", "module." + classifier + ".weight"):
+        if key in state and state[key].ndim == 2:
+            return int(state[key].shape[0])
+    return None
+
+
+def _load_state(model, entry, state, classes):
     """Load weights; a classifier of another size (and the aux heads' ones) keeps its fresh
-    init, and auxiliary heads the model was built without are dropped from the checkpoint."""
+    init, with a warning naming those layers, and auxiliary heads the model was built without
+    are dropped from the checkpoint."""
     from . import convert
 
-    path = _resolve_weights(entry, pretrained)
-    state = convert.load_checkpoint(path)
     target = {n: tuple(p.shape) for n, p in model.collect_params().items()}
     state = {n: v for n, v in state.items()
              if not n.startswith(_AUX_HEADS) or any(t.startswith(n.rsplit(".", 1)[0])
@@ -124,6 +158,12 @@ def _load_pretrained(model, entry, pretrained, classes):
     skip = "^(" + "|".join(h.replace(".", "\\.") for h in heads) + ")" if mismatch else None
     model.load_state_dict(convert.to_gluonkit(state, target, skip=skip),
                           allow_missing=skip is not None)
+    if mismatch:
+        fresh = sorted({n.rsplit(".", 1)[0] for n in target if n.startswith(heads)})
+        found = _classifier_size(state, entry.metadata["classifier"])
+        warnings.warn(f"{entry.name}: built for {classes} classes, the checkpoint has {found}; "
+                      f"left freshly initialized: {', '.join(fresh)} (train before use)",
+                      UserWarning, stacklevel=3)
 
 
 def _resolve_weights(entry, pretrained) -> str:

@@ -9,7 +9,9 @@ Variants, by flags of ``ResNet``:
   (ceil mode, padding excluded) before the shortcut's 1x1 conv.
 - ``_v1s`` (``stem='deep', stem_width=64``): deep stem 64-64-128.
 - ``_v2``  (``preact=True``): pre-activation blocks (He et al. 2016b), GluonCV's ResNetV2.
-- ``cifar_resnet*`` (``stem='cifar'``): 3x3 stem, three stages of 16/32/64 channels.
+- ``cifar_resnet*`` (``stem='cifar'``): 3x3 stem, three stages of 16/32/64 channels; exactly
+  GluonCV's CIFARResNetV1/V2 (no ReLU after the stem; v2 projects the raw input), so its
+  ``.params`` files load and give its logits.
 
 ``last_gamma=True`` zero-initializes the last batch norm gamma of each residual branch, so every
 block starts as the identity ("zero gamma"). Names match torchvision (v1b) and timm (c/d/s).
@@ -19,6 +21,7 @@ from __future__ import annotations
 from gluonkit import nn, npx
 
 from .base import ZooModel
+from .class_names import CIFAR10_CLASSES
 from .registry import register_model
 from .store import WeightFile
 
@@ -99,12 +102,15 @@ class Bottleneck(nn.HybridBlock):
 
 
 class PreActBasicBlock(nn.HybridBlock):
-    """BN-ReLU-conv twice; the shortcut projects the pre-activated input."""
+    """BN-ReLU-conv twice; the shortcut projects the pre-activated input (GluonCV's ImageNet
+    ResNetV2), or the raw input with ``raw_shortcut=True`` (GluonCV's CIFARBasicBlockV2)."""
 
     expansion = 1
 
-    def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False, **_):
+    def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
+                 raw_shortcut=False, **_):
         super().__init__()
+        self._raw_shortcut = raw_shortcut
         self.bn1 = _bn(cin)
         self.conv1 = _conv(cin, planes, 3, stride, 1)
         self.bn2 = _bn(planes)
@@ -115,7 +121,8 @@ class PreActBasicBlock(nn.HybridBlock):
 
     def forward(self, x):
         act = npx.relu(self.bn1(x))
-        identity = x if self.downsample is None else self.downsample(act)
+        identity = x if self.downsample is None else \
+            self.downsample(x if self._raw_shortcut else act)
         out = self.conv1(act)
         out = self.conv2(npx.relu(self.bn2(out)))
         return out + identity
@@ -220,10 +227,9 @@ class ResNet(ZooModel):
         if self.preact:
             x = self.bn_data(x)
         x = self.conv1(x)
-        if self.preact and self._stem_type == "cifar":
-            return x
-        x = npx.relu(self.bn1(x))
-        return x if self._stem_type == "cifar" else npx.max_pool2d(x, 3, 2, 1)
+        if self._stem_type == "cifar":  # GluonCV's CIFAR stems: conv (v2), conv-BN (v1), no ReLU
+            return x if self.preact else self.bn1(x)
+        return npx.max_pool2d(npx.relu(self.bn1(x)), 3, 2, 1)
 
     def _post(self, x):
         return npx.relu(self.bn_final(x)) if self.preact else x
@@ -344,7 +350,9 @@ def _cifar_resnet(depth: int, preact: bool, classes: int, **kwargs) -> ResNet:
         raise ValueError(f"CIFAR ResNet depth must be 6n + 2, got {depth}")
     n = (depth - 2) // 6
     kind = "preact_basic" if preact else "basic"
-    return ResNet(kind, (n, n, n), classes, stem="cifar", channels=(16, 32, 64), **kwargs)
+    block_args = {"raw_shortcut": True} if preact else None
+    return ResNet(kind, (n, n, n), classes, stem="cifar", channels=(16, 32, 64),
+                  block_args=block_args, **kwargs)
 
 
 _CIFAR_TOP1 = {"cifar_resnet20_v1": 92.1, "cifar_resnet56_v1": 93.6,
@@ -363,7 +371,8 @@ def _register_cifar(depth: int, version: str):
     register_model(input_size=(3, 32, 32), mean=(0.4914, 0.4822, 0.4465),
                    std=(0.2023, 0.1994, 0.2010), crop_pct=1.0, num_classes=10,
                    num_params=_PARAMS[name],
-                   top1=_CIFAR_TOP1[name], top1_source=f"GluonCV {name} (CIFAR-10)")(entry)
+                   top1=_CIFAR_TOP1[name], top1_source=f"GluonCV {name} (CIFAR-10)",
+                   class_names=CIFAR10_CLASSES)(entry)
     return entry
 
 

@@ -1,17 +1,24 @@
-"""Convert a torchvision/timm checkpoint (.pth/.pt/.safetensors/.npz) into gluonkit .safetensors.
+"""Convert a torchvision/timm (.pth/.pt/.safetensors/.npz) or GluonCV (.params) checkpoint into
+gluonkit .safetensors.
 
     python scripts/convert_weights.py resnet50-0676ba61.pth resnet50_v1b.safetensors \
         --model resnet50_v1b --meta top1=76.13 source_url=https://download.pytorch.org/...
+    python scripts/convert_weights.py cifar_resnet20_v1.params cifar20.safetensors \
+        --model cifar_resnet20_v1
 
-The file is read without PyTorch (a restricted unpickler); names are mapped onto the zoo model
-(batch norm weight/bias -> gamma/beta, 'module.' stripped), checked against its shapes, and
-written with the model name and the source file's SHA-256 in the metadata.
+The file is read without PyTorch (a restricted unpickler) or MXNet (a bounds-checked reader of
+its NDArray format); names are mapped onto the zoo model (batch norm weight/bias -> gamma/beta,
+'module.' stripped, GluonCV's layouts renamed), checked against its shapes, and written with the
+model name, the source file's SHA-256 and the class names (the source's, else the model's
+default ones when the class count is the default) in the metadata.
 """
 import argparse
+import json
 import os
 import sys
 
 from gluonkit.model_zoo import convert, get_model, store
+from gluonkit.model_zoo.class_names import CLASS_NAMES_KEY, read_class_names
 
 
 def main(argv=None) -> int:
@@ -28,12 +35,16 @@ def main(argv=None) -> int:
     model = get_model(a.model, classes=a.classes)
     target = {n: tuple(prm.shape) for n, prm in model.collect_params().items()}
     try:
-        state = convert.to_gluonkit(convert.load_checkpoint(a.source), target)
-    except (convert.CheckpointMismatchError, convert.UnsafeCheckpointError, ValueError) as e:
+        state = convert.to_gluonkit(convert.load_checkpoint(a.source, model=a.model), target)
+    except (convert.CheckpointMismatchError, convert.UnsafeCheckpointError, ValueError,
+            OSError) as e:
         print(f"cannot convert {a.source}: {e}", file=sys.stderr)
         return 2
     meta = {"model": a.model, "source": os.path.basename(a.source),
             "source_sha256": store.sha256_of(a.source), "format": "gluonkit"}
+    names = read_class_names(a.source) or model.default_cfg["class_names"]
+    if names:
+        meta[CLASS_NAMES_KEY] = json.dumps(list(names))
     meta.update(item.split("=", 1) for item in a.meta)
     convert.save_safetensors(a.output, state, meta)
     print(f"wrote {a.output}: {len(state)} arrays for {a.model}")

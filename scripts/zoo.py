@@ -1,6 +1,8 @@
-"""Manage the pretrained-weight cache ($GLUONKIT_HOME/models).
+"""Choose from the zoo and manage the pretrained-weight cache ($GLUONKIT_HOME/models).
 
-    python scripts/zoo.py list                 # cached files, sizes, hashes
+    python scripts/zoo.py table [--benchmarks bench.jsonl] [--models 'resnet50*']
+                                               # Markdown: parameters, GMACs, top-1, weights
+    python scripts/zoo.py list                 # cached files, sizes, hashes, their models
     python scripts/zoo.py verify               # re-hash every cached file
     python scripts/zoo.py fetch resnet50_v1b   # download (or find) a model's default weights
     python scripts/zoo.py fetch --url URL --sha256 HEX   # any file, by its URL and hash
@@ -11,12 +13,16 @@
 import argparse
 import sys
 
-from gluonkit.model_zoo import model_entry, store
+from gluonkit.model_zoo import list_models, model_entry, store
+from gluonkit.model_zoo.table import read_benchmarks, zoo_table
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("table")
+    t.add_argument("--benchmarks", metavar="FILE", help="scripts/benchmark.py JSON lines")
+    t.add_argument("--models", metavar="PATTERN", help="only these models ('resnet50*')")
     sub.add_parser("list")
     sub.add_parser("verify")
     f = sub.add_parser("fetch")
@@ -40,9 +46,14 @@ def main(argv=None) -> int:
 
 
 def _run(a) -> int:
-    if a.cmd == "list":
-        for item in store.list_cached():
-            print(f"{item['filename']}\t{item['size']}\t{item['sha256'] or '?'}")
+    if a.cmd == "table":
+        names = list_models(a.models)
+        if not names:
+            print(f"no model matches {a.models!r}; see list_models()", file=sys.stderr)
+            return 2
+        print(zoo_table(names, read_benchmarks(a.benchmarks) if a.benchmarks else None))
+    elif a.cmd == "list":
+        _list()
     elif a.cmd == "verify":
         result = store.verify()
         for name, ok in result.items():
@@ -68,6 +79,31 @@ def _run(a) -> int:
         for name in store.unpack(a.path):
             print(f"added {name}")
     return 0
+
+
+def _weight_files() -> dict:
+    """filename -> the models whose default weights it is."""
+    out: dict = {}
+    for name in list_models():
+        wf = model_entry(name).metadata["weights"].get("default")
+        if wf is not None and not wf.bundled:
+            out.setdefault(wf.filename, []).append(name)
+    return out
+
+
+def _list() -> None:
+    cached, owners = store.list_cached(), _weight_files()
+    for item in cached:
+        models = ", ".join(owners.get(item["filename"], []))
+        print(f"{item['filename']}\t{item['size']}\t{item['sha256'] or '?'}"
+              + (f"\t{models}" if models else ""))
+    if not cached:
+        example = "resnet50_v1b" if "resnet50-0676ba61.pth" in owners else "MODEL"
+        print(f"no weights cached in {store.models_dir()}. Fetch a model's with "
+              f"`python scripts/zoo.py fetch {example}` (downloadable: "
+              f"{', '.join(sorted(n for ns in owners.values() for n in ns))}), or copy a cache "
+              "made with `zoo.py pack` and `zoo.py unpack` it. LeNet's weights ship in the "
+              "package and need no fetch.")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ try:
 except ImportError:  # pragma: no cover - exercised only where OpenCV is absent
     cv2 = None
 
-__all__ = ["ImageFolderDataset", "ImageListDataset", "decode_image", "IMAGE_EXTENSIONS"]
+__all__ = ["ImageFolderDataset", "ImageListDataset", "decode_image", "list_classes",
+           "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".pbm", ".tif", ".tiff",
                     ".webp")
@@ -52,6 +53,11 @@ def decode_image(path: str, flag: int = 1) -> onp.ndarray | None:
                 else onp.asarray(im.convert("L"))[:, :, None]
     except OSError:
         return None
+
+
+def list_classes(root: str) -> list[str]:
+    """The class names of an image folder: its sub-folder names, sorted (label order)."""
+    return sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
 
 
 class _FileDataset(Dataset):
@@ -119,7 +125,7 @@ class ImageFolderDataset(_FileDataset):
         if not os.path.isdir(root):
             raise FileNotFoundError(f"image folder not found: {root}")
         self.root, self.flag = root, flag
-        self.classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+        self.classes = list_classes(root)
         self.synsets = self.classes
         if not self.classes:
             raise ValueError(f"{root} has no class sub-folders (expected root/<class>/<image>)")

@@ -218,6 +218,11 @@ class Block:
             self.load_state_dict(state, allow_missing=allow_missing, ignore_extra=ignore_extra)
 
     # ------------------------------------------------------------------ printing
+    def summary(self, *inputs, print_fn=print) -> dict:
+        """Print each layer's output shape and parameters, and the totals (see nn.summary)."""
+        from .summary import summary
+        return summary(self, *inputs, print_fn=print_fn)
+
     def extra_repr(self) -> str:
         return ""
 

@@ -271,9 +271,9 @@ def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
     batch = batch or (w.batch_gpu if device.kind == "gpu" else w.batch_cpu)
     step, sync, params = _gluonkit_step(w, device, dtype, batch, hybridize)
     median = _median_step_s(step, sync, steps)
-    row = {"workload": workload, "device": device.kind, "hybridize": hybridize,
-           "images_per_s": batch / median, "median_step_s": median, "steps": steps,
-           "batch": batch, "params": params, "peak_rss_mb": _peak_rss_mb()}
+    row = {"workload": workload, "model": w.model, "device": device.kind,
+           "hybridize": hybridize, "images_per_s": batch / median, "median_step_s": median,
+           "steps": steps, "batch": batch, "params": params, "peak_rss_mb": _peak_rss_mb()}
     if compare_onnxruntime and not w.train:  # onnxruntime runs inference only
         o_median = _median_step_s(*_onnxruntime_step(w, device, batch), steps)
         row["onnxruntime_images_per_s"] = batch / o_median

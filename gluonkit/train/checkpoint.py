@@ -1,9 +1,10 @@
 """Training checkpoints: one ``.safetensors`` file holding model, optimizer and RNG state.
 
 Arrays go in as tensors with prefixes (``model.``, ``optim.``); everything else (epoch, step,
-resolved config, RNG state, optimizer meta) as JSON in the safetensors metadata. Writes go to a
-temporary file that is renamed over the target only once complete, so a crash at any moment
-leaves the previous checkpoint whole.
+resolved config, RNG state, optimizer meta) as JSON in the safetensors metadata, and the
+dataset's class names under ``class_names`` (``get_model(name, pretrained=path)`` restores them).
+Writes go to a temporary file that is renamed over the target only once complete, so a crash at
+any moment leaves the previous checkpoint whole.
 """
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import os
 
 from safetensors import safe_open
 
+from gluonkit.model_zoo.class_names import CLASS_NAMES_KEY
 from gluonkit.utils.io import atomic_save_safetensors
+
+from .data_setup import class_names
 
 __all__ = ["save_checkpoint", "load_checkpoint"]
 
@@ -21,7 +25,11 @@ def save_checkpoint(path: str, model_state: dict, optim_state: dict, meta: dict)
     """Save model and optimizer arrays plus JSON-able ``meta`` atomically."""
     arrays = {f"model.{k}": v for k, v in model_state.items()}
     arrays.update({f"optim.{k}": v for k, v in optim_state.items()})
-    atomic_save_safetensors(path, arrays, {"gluonkit": json.dumps(meta)})
+    extra = {"gluonkit": json.dumps(meta)}
+    names = class_names(meta.get("config") or {})
+    if names:
+        extra[CLASS_NAMES_KEY] = json.dumps(names)
+    atomic_save_safetensors(path, arrays, extra)
 
 
 def load_checkpoint(path: str) -> tuple[dict, dict, dict]:

@@ -8,7 +8,7 @@ import numpy as onp
 import gluonkit as gk
 from gluonkit import data as gdata
 
-__all__ = ["build_loaders", "to_device", "SyntheticDataset"]
+__all__ = ["build_loaders", "to_device", "SyntheticDataset", "class_names"]
 
 _CLASSES = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10, "cifar100": 100}
 _NAMED = {"mnist": gdata.MNIST, "fashion_mnist": gdata.FashionMNIST, "cifar10": gdata.CIFAR10,
@@ -91,6 +91,23 @@ def _datasets(cfg, train: bool = True):
     val = make(False)
     classes = _CLASSES.get(d.dataset) or len(val.classes)
     return (make(True) if train else None), val, classes
+
+
+def class_names(config: dict) -> list | None:
+    """The class names of a resolved config's dataset (a folder's sub-folders, the digits, the
+    named sets' labels), without reading any image; None when unknown (synthetic, CIFAR-100)."""
+    d = config.get("data", {})
+    if d.get("synthetic"):
+        return None
+    if d.get("dataset") == "folder" and d.get("root"):
+        root = os.path.expanduser(d["root"])
+        folder = os.path.join(root, "val") if os.path.isdir(os.path.join(root, "train")) else root
+        return gdata.list_classes(folder) if os.path.isdir(folder) else None
+    if d.get("dataset") == "cifar10":
+        from gluonkit.model_zoo.class_names import CIFAR10_CLASSES
+        return list(CIFAR10_CLASSES)
+    named = _NAMED.get(d.get("dataset"))
+    return list(named.classes) if named is not None and named.classes else None
 
 
 def build_loaders(cfg, train: bool = True):
