@@ -11,6 +11,7 @@ import numpy
 
 from . import np_random as random  # noqa: F401  (gluonkit.np.random)
 from .device import Device, current_device
+from .graph.tracer import is_tracing
 from .ndarray import as_raw, ndarray
 from .ops import elementwise as ew, linalg, shape as sh
 
@@ -45,6 +46,8 @@ def _default_float(obj, dtype):
 
 def array(obj, dtype=None, device: Device | None = None, copy: bool = True) -> ndarray:
     """A new array from a list, scalar, NumPy/CuPy array or ndarray."""
+    if isinstance(obj, ndarray) and is_tracing() and device in (None, obj.device):
+        return obj.astype(obj.dtype if dtype is None else dtype)  # an op: the trace keeps it
     dtype = _default_float(obj, dtype)
     raw = as_raw(obj)
     if device is None and isinstance(obj, ndarray):
