@@ -183,6 +183,8 @@ class DataLoader:
 
     def _order(self, epoch: int) -> onp.ndarray:
         if self.sampler is not None:
+            if hasattr(self.sampler, "set_epoch"):  # a sampler that reshuffles per epoch
+                self.sampler.set_epoch(epoch)
             return onp.asarray(list(iter(self.sampler)), dtype=onp.int64)
         if self.shuffle:
             return onp.random.default_rng([self.seed, epoch, 0]).permutation(len(self.dataset))
