@@ -4,7 +4,7 @@ for GPU collectives (CuPy), a distributed sampler, bucketed gradient averaging a
     comm = gluonkit.dist.init("mpi")           # under: mpiexec -n 2 python train.py
     trainer = Trainer(params, "sgd", {...}, reduce_gradients=GradientReducer(comm))
 
-``scripts/train.py --set train.distributed=mpi`` wires all of it (see gluonkit/train/distributed.py).
+``scripts/train.py --set train.distributed=mpi`` wires all of it (gluonkit/train/distributed.py).
 """
 from __future__ import annotations
 
