@@ -89,11 +89,11 @@ class _Pool:
             if cv2 is not None:
                 cv2.setNumThreads(threads)
 
-    def submit(self, epoch: int, start: int, indices: onp.ndarray) -> int:
+    def submit(self, epoch: int, positions: onp.ndarray, indices: onp.ndarray) -> int:
         task_id = self.next_id
         self.next_id += 1
         self.inflight.add(task_id)
-        self.tasks.put((task_id, epoch, start, indices))
+        self.tasks.put((task_id, epoch, positions, indices))
         return task_id
 
     def receive(self, wait: float) -> tuple:
@@ -190,15 +190,29 @@ class DataLoader:
             return onp.random.default_rng([self.seed, epoch, 0]).permutation(len(self.dataset))
         return onp.arange(len(self.dataset))
 
-    def _batches(self, epoch: int) -> list[onp.ndarray]:
+    def _positions(self, carried: int, own: int) -> onp.ndarray:
+        """Each sample's position in the epoch, which seeds its augmentation: its place in the
+        order, or what the sampler says (a DistributedSampler gives the place in the order all
+        ranks share, so a sample is augmented alike whatever the number of ranks)."""
+        given = getattr(self.sampler, "positions", None)
+        if given is None:
+            return onp.arange(carried + own)
+        return onp.concatenate([onp.arange(carried), onp.asarray(given(), dtype=onp.int64)])
+
+    def _batches(self, epoch: int) -> list[tuple[onp.ndarray, onp.ndarray]]:
+        """(indices, positions) of each batch of the epoch."""
         order = self._order(epoch)
-        if self.last_batch == "rollover":
+        carried = len(self._carry) if self.last_batch == "rollover" else 0
+        if carried:
             order = onp.concatenate([self._carry, order])
-        n_full = len(order) // self.batch_size
-        batches = [order[i * self.batch_size:(i + 1) * self.batch_size] for i in range(n_full)]
-        rest = order[n_full * self.batch_size:]
+        positions = self._positions(carried, len(order) - carried)
+        b = self.batch_size
+        n_full = len(order) // b
+        batches = [(order[i * b:(i + 1) * b], positions[i * b:(i + 1) * b])
+                   for i in range(n_full)]
+        rest = order[n_full * b:]
         if self.last_batch == "keep" and len(rest):
-            batches.append(rest)
+            batches.append((rest, positions[n_full * b:]))
         self._carry = rest if self.last_batch == "rollover" else self._carry[:0]
         return batches
 
@@ -216,26 +230,25 @@ class DataLoader:
         batches = self._batches(epoch)
         if self.num_workers == 0:
             copy = _pinned_copy if self.pin_memory else None
-            start = 0
-            for indices in batches:
-                batch = make_batch(self.dataset, indices, self.seed, epoch, start, self.batchify)
-                start += len(indices)
+            for indices, positions in batches:
+                batch = make_batch(self.dataset, indices, self.seed, epoch, positions,
+                                   self.batchify)
                 yield _apply(copy, batch) if copy else batch
             return
         yield from self._parallel(batches, epoch)
 
-    def _parallel(self, batches: list[onp.ndarray], epoch: int) -> Iterator:
+    def _parallel(self, batches: list[tuple], epoch: int) -> Iterator:
         if self._pool is None:
             self._pool = _Pool(self)
             self._finalizer = weakref.finalize(self, _Pool.close, self._pool)
         pool, copy = self._pool, _pinned_copy if self.pin_memory else _copy
-        starts = onp.concatenate([[0], onp.cumsum([len(b) for b in batches])]).tolist()
         ids: list[int] = []
         done: dict[int, Any] = {}  # task id -> layout, or the WorkerError to raise
         try:
             for k in range(len(batches)):
                 while len(ids) < len(batches) and len(ids) - k < self.num_workers * self.prefetch:
-                    ids.append(pool.submit(epoch, starts[len(ids)], batches[len(ids)]))
+                    indices, positions = batches[len(ids)]
+                    ids.append(pool.submit(epoch, positions, indices))
                 while ids[k] not in done:
                     self._wait(pool, ids, done)
                 if isinstance(done[ids[k]], WorkerError):  # raised in order, as it would be

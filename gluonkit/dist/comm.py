@@ -91,14 +91,25 @@ class Communicator:
         """Reduce a contiguous host array over the ranks, in place (``op``: sum, max, min)."""
         if self.size == 1:
             return
+        if not isinstance(buf, onp.ndarray):  # a GPU array; this MPI is not CUDA-aware
+            host = buf.get()
+            self.allreduce(host, op)
+            buf.set(host)
+            return
         mpi_op = {"sum": self.MPI.SUM, "max": self.MPI.MAX, "min": self.MPI.MIN}[op]
         self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buf, op=mpi_op),
                    f"allreduce({op}) of {buf.size} values")
 
     def broadcast(self, buf, root: int = 0) -> None:
         """Overwrite a contiguous host array with root's, in place."""
-        if self.size > 1:
-            self._wait(self.comm.Ibcast(buf, root=root), f"broadcast of {buf.size} values")
+        if self.size == 1:
+            return
+        if not isinstance(buf, onp.ndarray):  # a GPU array, through the host
+            host = buf.get()
+            self.broadcast(host, root)
+            buf.set(host)
+            return
+        self._wait(self.comm.Ibcast(buf, root=root), f"broadcast of {buf.size} values")
 
     def sum_values(self, values) -> onp.ndarray:
         """Float64 sums over the ranks of a few host numbers."""

@@ -9,7 +9,7 @@ __all__ = ["DistributedSampler", "rank_seed"]
 
 
 def rank_seed(seed: int, rank: int) -> int:
-    """The seed of rank ``rank``'s own randomness (augmentation, dropout, mixup).
+    """The seed of rank ``rank``'s own draws from the device generator (dropout) and of mixup.
 
     Rank 0 keeps ``seed`` itself, so a one-process run draws what it always drew; other ranks get
     independent streams derived from (seed, rank).
@@ -24,7 +24,7 @@ class DistributedSampler:
 
     The permutation is the one ``DataLoader(shuffle=True, seed=seed)`` draws, so with batch B per
     rank, step k of all ranks together covers exactly step k of one process with batch
-    ``num_replicas * B``. With ``pad=True`` the order is padded by wrapping around so that every
+    ``num_replicas * B``, each sample augmented alike (``positions``). With ``pad=True`` the order is padded by wrapping around so that every
     rank gets the same number of indices (the same number of steps); ``pad=False`` (evaluation)
     splits the samples exactly, shares differing by at most one.
 
@@ -59,6 +59,12 @@ class DistributedSampler:
             total = -(-self.length // self.num_replicas) * self.num_replicas
             order = onp.resize(order, total)  # wraps around
         return iter(order[self.rank::self.num_replicas].tolist())
+
+    def positions(self) -> onp.ndarray:
+        """Where this rank's indices sit in the shared order: the DataLoader seeds each sample's
+        augmentation from it, so rank r's k-th sample is augmented as one process augments the
+        same sample (every rank's draws differ, and N ranks x B train what 1 x N*B trains)."""
+        return self.rank + self.num_replicas * onp.arange(len(self), dtype=onp.int64)
 
     def __len__(self) -> int:
         if self.pad:

@@ -7,7 +7,7 @@ import numpy as onp
 
 import gluonkit as gk
 from gluonkit import data as gdata
-from gluonkit.dist.sampler import DistributedSampler, rank_seed
+from gluonkit.dist.sampler import DistributedSampler
 
 __all__ = ["build_loaders", "to_device", "SyntheticDataset"]
 
@@ -98,8 +98,9 @@ def build_loaders(cfg, train: bool = True, rank: int = 0, ranks: int = 1):
     """(train_loader, val_loader, classes) for the config's data and train sections; with
     ``train=False`` only the validation split is read (the first item is None).
 
-    With ``ranks > 1`` both loaders read rank ``rank``'s shard (``DistributedSampler``) and the
-    training augmentation draws from this rank's own seed.
+    With ``ranks > 1`` both loaders read rank ``rank``'s shard (``DistributedSampler``); a
+    training sample is augmented from its place in the order all ranks share, as one process
+    with the global batch would augment it.
     """
     train_ds, val_ds, classes = _datasets(cfg, train)
     train_tf, eval_tf = _presets(cfg)
@@ -115,7 +116,7 @@ def build_loaders(cfg, train: bool = True, rank: int = 0, ranks: int = 1):
     sampler = DistributedSampler(len(train_ds), ranks, rank, seed=t.seed) if shard else None
     train_loader = gdata.DataLoader(train_ds.transform_first(train_tf), batch_size=t.batch_size,
                                     shuffle=not shard, sampler=sampler, last_batch="discard",
-                                    num_workers=d.num_workers, seed=rank_seed(t.seed, rank))
+                                    num_workers=d.num_workers, seed=t.seed)
     return train_loader, val, classes
 
 

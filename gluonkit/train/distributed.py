@@ -63,7 +63,7 @@ class Distributed:
         return device
 
     def seed(self, seed: int) -> int:
-        """This rank's seed for augmentation, dropout and mixup draws."""
+        """This rank's seed for dropout and mixup draws (augmentation follows the sample)."""
         return dist.rank_seed(seed, self.rank)
 
     def global_batch(self, batch_size: int) -> int:

@@ -1,5 +1,6 @@
 """Two ranks with batch B train exactly what one process with batch 2B trains (float32
-tolerance): the engine end to end, through ``scripts/train.py`` under ``mpiexec -n 2``."""
+tolerance): the engine end to end, through ``scripts/train.py`` under ``mpiexec -n 2``, with the
+recipe's shift augmentation (a sample is augmented by its place in the shared order)."""
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ from safetensors.numpy import load_file
 
 from .mpirun import ROOT, environment, run_ranks, train_args
 
-LENET = ["data.synthetic=true", "data.synthetic_size=256", "data.augment=false",
+LENET = ["data.synthetic=true", "data.synthetic_size=256", "data.augment=true",
          "train.epochs=2", "train.progress=false", "eval.batch_size=32"]
 RESNET = ["model.name=cifar_resnet20_v1", "data.dataset=cifar10", "data.synthetic=true",
           "data.synthetic_size=64", "data.augment=false", "train.epochs=1",

@@ -16,21 +16,27 @@ class Range:
     def __getitem__(self, i):
         return i
 
+    def sample(self, i, rng):
+        """The index with one augmentation draw: which stream augmented it."""
+        return i, rng.random()
+
 
 def test_step_k_of_all_ranks_is_step_k_of_one_process_with_the_global_batch():
     n, b, ranks = 40, 4, 2
     one = DataLoader(Range(n), batch_size=b * ranks, shuffle=True, seed=3, last_batch="discard")
-    shards = [DataLoader(Range(n), batch_size=b, last_batch="discard", seed=rank_seed(3, r),
+    shards = [DataLoader(Range(n), batch_size=b, last_batch="discard", seed=3,
                          sampler=DistributedSampler(n, ranks, r, seed=3)) for r in range(ranks)]
     for epoch in (0, 1):
         for loader in [one] + shards:
             loader.set_epoch(epoch)
         for big, *parts in zip(one, *shards):
-            assert sorted(onp.concatenate(parts)) == sorted(big)
+            # the same samples, each with the same augmentation draw as in the single process
+            pairs = sorted(zip(*(onp.concatenate(col) for col in zip(*parts))))
+            assert pairs == sorted(zip(*big))
     one.set_epoch(0)
-    first = next(iter(one))
+    first = next(iter(one))[0]
     one.set_epoch(1)
-    assert sorted(next(iter(one))) != sorted(first)  # reshuffled per epoch
+    assert sorted(next(iter(one))[0]) != sorted(first)  # reshuffled per epoch
 
 
 def test_padding_gives_every_rank_the_same_length_and_covers_everything():
