@@ -26,9 +26,9 @@ def _import_nccl():
     except ImportError as e:
         raise ImportError(f"train.distributed='nccl' needs CuPy built with NCCL ({e}); "
                           "pip install 'gluonkit[gpu,dist]', or use train.distributed=mpi") from e
-    if not nccl.available:
-        raise ImportError("this CuPy has no NCCL (cupy.cuda.nccl.available is False); install "
-                          "the nvidia-nccl-cu12 wheel, or use train.distributed=mpi")
+    if not getattr(nccl, "available", True):
+        raise ImportError("this CuPy finds no NCCL library; install the nvidia-nccl-cu12 wheel, "
+                          "or use train.distributed=mpi")
     return cupy, nccl
 
 

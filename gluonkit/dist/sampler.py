@@ -24,9 +24,10 @@ class DistributedSampler:
 
     The permutation is the one ``DataLoader(shuffle=True, seed=seed)`` draws, so with batch B per
     rank, step k of all ranks together covers exactly step k of one process with batch
-    ``num_replicas * B``, each sample augmented alike (``positions``). With ``pad=True`` the order is padded by wrapping around so that every
-    rank gets the same number of indices (the same number of steps); ``pad=False`` (evaluation)
-    splits the samples exactly, shares differing by at most one.
+    ``num_replicas * B``, each sample augmented alike (``positions``). With ``pad=True`` the
+    order is padded by wrapping around so that every rank gets the same number of indices (the
+    same number of steps); ``pad=False`` (evaluation) splits the samples exactly, shares
+    differing by at most one.
 
     Example::
 

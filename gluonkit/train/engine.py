@@ -215,13 +215,12 @@ def _resume(path, net, trainer, log_path, scaler=None, rewrite_log: bool = True)
         scaler.load_state_dict(meta["loss_scaler"])
     gk.random.set_state(meta["rng"])
     records = []
-    if os.path.exists(log_path):
+    if rewrite_log and os.path.exists(log_path):  # rank 0's file: the others never read it
         with open(log_path) as f:
             records = [json.loads(line) for line in f if line.strip()]
         records = [r for r in records if r["epoch"] <= meta["epoch"]]
-        if rewrite_log:
-            with open(log_path, "w") as f:
-                f.writelines(json.dumps(r) + "\n" for r in records)
+        with open(log_path, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in records)
     return meta["epoch"], meta["best_top1"], records
 
 

@@ -59,6 +59,14 @@ def test_two_ranks_batch_b_equal_one_process_batch_2b(tmp_path):
     assert out.count("global batch 32 = 2 ranks x 16") == 1
     assert out.count("lr 0.025 (lr_per_256 0.2 x 32/256)") == 1
     assert out.count("final: val top-1") == 1
+    # --resume: one epoch, then the second from the checkpoint, trains the same weights
+    first = LENET + ["train.batch_size=16"]
+    two_ranks("lenet_mnist.yaml", tmp_path / "resumed", first + ["train.epochs=1"])
+    done = run_ranks(2, train_args("lenet_mnist.yaml", *first, "train.distributed=mpi",
+                                   f"train.output_dir={tmp_path / 'resumed'}") + ["--resume"])
+    assert done.returncode == 0, done.stdout
+    assert_same_weights(single, load_file(os.path.join(tmp_path / "resumed", "last.safetensors")))
+    assert [r["epoch"] for r in records(tmp_path / "resumed")] == [1, 2]
 
 
 def test_sync_bn_equals_batch_norm_on_the_global_batch(tmp_path):
