@@ -13,7 +13,10 @@ from gluonkit import dist
 from gluonkit.core.ndarray import as_raw
 from gluonkit.optim.loss_scaler import DynamicLossScaler
 
-__all__ = ["Distributed", "setup", "backend_for"]
+__all__ = ["Distributed", "setup", "backend_for", "sync_norm_layer"]
+
+# The families whose constructors take ``norm_layer``: lenet has no batch norm.
+_NORM_FAMILIES = ("resnet", "cifar_resnet", "resnest", "googlenet", "inception")
 
 _MEANS = ("train_loss", "train_acc")  # per-rank averages over equally many samples
 _EVAL = ("val_loss", "val_top1", "val_top5")
@@ -29,6 +32,14 @@ def backend_for(mode, device: str):
         raise ValueError("train.distributed=nccl runs on GPUs: set train.device=gpu (one process "
                          "per GPU), or use train.distributed=mpi on the CPU")
     return mode
+
+
+def sync_norm_layer(model_name: str):
+    """``model.sync_bn``: the norm layer for a model, or an error when it has no batch norm."""
+    if not model_name.startswith(_NORM_FAMILIES):
+        raise ValueError(f"model.sync_bn: {model_name} has no batch norm to synchronize (the "
+                         f"families with a norm_layer: {', '.join(_NORM_FAMILIES)})")
+    return dist.SyncBatchNorm
 
 
 def setup(train_cfg) -> "Distributed":

@@ -49,8 +49,7 @@ def build_model(cfg: Config, classes: int, device):
     if cfg.tricks.last_gamma:
         kwargs["last_gamma"] = True
     if cfg.model.sync_bn:
-        from gluonkit.dist import SyncBatchNorm
-        kwargs["norm_layer"] = SyncBatchNorm
+        kwargs["norm_layer"] = distributed.sync_norm_layer(cfg.model.name)
     net = get_model(cfg.model.name, classes=classes, pretrained=cfg.model.pretrained,
                     device=device, **kwargs)
     tricks.apply_finetune(net, cfg.finetune)
@@ -180,7 +179,6 @@ def _fit(cfg: Config, resume: bool, log, ranks) -> dict:
             record.update(ranks.combine_eval(result, _images(val_loader, cfg.eval.max_steps)))
         records.append(record)
         if not ranks.is_main:
-            best = max(best, record.get("val_top1", -1.0))
             continue
         with open(log_path, "a") as f:
             f.write(json.dumps(record) + "\n")

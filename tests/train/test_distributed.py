@@ -5,7 +5,8 @@ import pytest
 
 from gluonkit.dist import comm as dist_comm
 from gluonkit.train import ConfigError, load_config
-from gluonkit.train.distributed import Distributed, backend_for, setup
+from gluonkit.dist import SyncBatchNorm
+from gluonkit.train.distributed import Distributed, backend_for, setup, sync_norm_layer
 
 from .test_engine import CONFIGS
 
@@ -50,3 +51,9 @@ def test_missing_mpi4py_fails_loudly_with_the_install_command(monkeypatch):
         dist_comm.import_mpi()
     with pytest.raises(ImportError, match="mpi4py"):
         Distributed(dist_comm.Communicator())
+
+
+def test_sync_bn_names_models_without_batch_norm():
+    assert sync_norm_layer("resnet50_v1d") is SyncBatchNorm
+    with pytest.raises(ValueError, match="lenet has no batch norm"):
+        sync_norm_layer("lenet")
