@@ -6,6 +6,8 @@ outputs ``forward`` returns beside the logits in training mode.
 """
 from __future__ import annotations
 
+from functools import partial
+
 from gluonkit import autograd, nn, np, npx
 
 from .base import ZooModel
@@ -18,11 +20,11 @@ __all__ = ["GoogLeNet", "BasicConv2d", "transform_input"]
 class BasicConv2d(nn.HybridBlock):
     """conv (no bias) -> batch norm (eps 1e-3) -> ReLU."""
 
-    def __init__(self, cin, cout, kernel_size, stride=1, padding=0):
+    def __init__(self, cin, cout, kernel_size, stride=1, padding=0, norm_layer=nn.BatchNorm):
         super().__init__()
         self.conv = nn.Conv2D(cout, kernel_size, stride, padding, use_bias=False,
                               in_channels=cin, weight_initializer=nn.init.Normal(0.01))
-        self.bn = nn.BatchNorm(in_channels=cout, epsilon=1e-3)
+        self.bn = norm_layer(in_channels=cout, epsilon=1e-3)
 
     def forward(self, x):
         return npx.relu(self.bn(self.conv(x)))
@@ -40,12 +42,13 @@ class _MaxPool(nn.HybridBlock):
 class Inception(nn.HybridBlock):
     """Four branches: 1x1; 1x1 -> 3x3; 1x1 -> 3x3; 3x3 max pool -> 1x1; concatenated."""
 
-    def __init__(self, cin, ch1, ch3red, ch3, ch5red, ch5, pool_proj):
+    def __init__(self, cin, ch1, ch3red, ch3, ch5red, ch5, pool_proj, norm_layer=nn.BatchNorm):
         super().__init__()
-        self.branch1 = BasicConv2d(cin, ch1, 1)
-        self.branch2 = nn.Sequential(BasicConv2d(cin, ch3red, 1), BasicConv2d(ch3red, ch3, 3, 1, 1))
-        self.branch3 = nn.Sequential(BasicConv2d(cin, ch5red, 1), BasicConv2d(ch5red, ch5, 3, 1, 1))
-        self.branch4 = nn.Sequential(_MaxPool(3, 1, 1), BasicConv2d(cin, pool_proj, 1))
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
+        self.branch1 = conv(cin, ch1, 1)
+        self.branch2 = nn.Sequential(conv(cin, ch3red, 1), conv(ch3red, ch3, 3, 1, 1))
+        self.branch3 = nn.Sequential(conv(cin, ch5red, 1), conv(ch5red, ch5, 3, 1, 1))
+        self.branch4 = nn.Sequential(_MaxPool(3, 1, 1), conv(cin, pool_proj, 1))
 
     def forward(self, x):
         return np.concatenate([self.branch1(x), self.branch2(x), self.branch3(x),
@@ -55,9 +58,10 @@ class Inception(nn.HybridBlock):
 class InceptionAux(nn.HybridBlock):
     """4x4 adaptive average pool -> 1x1 conv -> fc 2048-1024 -> dropout 0.7 -> fc."""
 
-    def __init__(self, cin, classes, dropout=0.7):
+    def __init__(self, cin, classes, dropout=0.7, norm_layer=nn.BatchNorm):
         super().__init__()
-        self.conv = BasicConv2d(cin, 128, 1)
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
+        self.conv = conv(cin, 128, 1)
         self.fc1 = nn.Dense(1024, in_units=2048)
         self.fc2 = nn.Dense(classes, in_units=1024)
         self._dropout = dropout
@@ -77,27 +81,32 @@ def transform_input(x):
 
 
 class GoogLeNet(ZooModel):
-    """Inception v1 with BN; returns (logits, aux2, aux1) in training mode when aux_logits."""
+    """Inception v1 with BN; returns (logits, aux2, aux1) in training mode when aux_logits.
 
-    def __init__(self, classes=1000, aux_logits=False, transform_input=False, drop_rate=0.2):
+    ``norm_layer`` builds every batch norm (``norm_layer(in_channels=c, epsilon=1e-3)``).
+    """
+
+    def __init__(self, classes=1000, aux_logits=False, transform_input=False, drop_rate=0.2,
+                 norm_layer=nn.BatchNorm):
         super().__init__()
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
         self.aux_logits, self.transform_input = aux_logits, transform_input
         self.drop_rate = drop_rate
-        self.conv1 = BasicConv2d(3, 64, 7, 2, 3)
-        self.conv2 = BasicConv2d(64, 64, 1)
-        self.conv3 = BasicConv2d(64, 192, 3, 1, 1)
-        self.inception3a = Inception(192, 64, 96, 128, 16, 32, 32)
-        self.inception3b = Inception(256, 128, 128, 192, 32, 96, 64)
-        self.inception4a = Inception(480, 192, 96, 208, 16, 48, 64)
-        self.inception4b = Inception(512, 160, 112, 224, 24, 64, 64)
-        self.inception4c = Inception(512, 128, 128, 256, 24, 64, 64)
-        self.inception4d = Inception(512, 112, 144, 288, 32, 64, 64)
-        self.inception4e = Inception(528, 256, 160, 320, 32, 128, 128)
-        self.inception5a = Inception(832, 256, 160, 320, 32, 128, 128)
-        self.inception5b = Inception(832, 384, 192, 384, 48, 128, 128)
+        self.conv1 = conv(3, 64, 7, 2, 3)
+        self.conv2 = conv(64, 64, 1)
+        self.conv3 = conv(64, 192, 3, 1, 1)
+        self.inception3a = Inception(192, 64, 96, 128, 16, 32, 32, norm_layer=norm_layer)
+        self.inception3b = Inception(256, 128, 128, 192, 32, 96, 64, norm_layer=norm_layer)
+        self.inception4a = Inception(480, 192, 96, 208, 16, 48, 64, norm_layer=norm_layer)
+        self.inception4b = Inception(512, 160, 112, 224, 24, 64, 64, norm_layer=norm_layer)
+        self.inception4c = Inception(512, 128, 128, 256, 24, 64, 64, norm_layer=norm_layer)
+        self.inception4d = Inception(512, 112, 144, 288, 32, 64, 64, norm_layer=norm_layer)
+        self.inception4e = Inception(528, 256, 160, 320, 32, 128, 128, norm_layer=norm_layer)
+        self.inception5a = Inception(832, 256, 160, 320, 32, 128, 128, norm_layer=norm_layer)
+        self.inception5b = Inception(832, 384, 192, 384, 48, 128, 128, norm_layer=norm_layer)
         if aux_logits:
-            self.aux1 = InceptionAux(512, classes)
-            self.aux2 = InceptionAux(528, classes)
+            self.aux1 = InceptionAux(512, classes, norm_layer=norm_layer)
+            self.aux2 = InceptionAux(528, classes, norm_layer=norm_layer)
         self.fc = nn.Dense(classes, in_units=1024)
 
     def _stem(self, x):

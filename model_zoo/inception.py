@@ -5,6 +5,8 @@ beside the logits in training mode.
 """
 from __future__ import annotations
 
+from functools import partial
+
 from gluonkit import autograd, nn, np, npx
 
 from .base import ZooModel
@@ -24,15 +26,16 @@ def _avg3(x):
 
 
 class InceptionA(nn.HybridBlock):
-    def __init__(self, cin, pool_features):
+    def __init__(self, cin, pool_features, norm_layer=nn.BatchNorm):
         super().__init__()
-        self.branch1x1 = BasicConv2d(cin, 64, 1)
-        self.branch5x5_1 = BasicConv2d(cin, 48, 1)
-        self.branch5x5_2 = BasicConv2d(48, 64, 5, padding=2)
-        self.branch3x3dbl_1 = BasicConv2d(cin, 64, 1)
-        self.branch3x3dbl_2 = BasicConv2d(64, 96, 3, padding=1)
-        self.branch3x3dbl_3 = BasicConv2d(96, 96, 3, padding=1)
-        self.branch_pool = BasicConv2d(cin, pool_features, 1)
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
+        self.branch1x1 = conv(cin, 64, 1)
+        self.branch5x5_1 = conv(cin, 48, 1)
+        self.branch5x5_2 = conv(48, 64, 5, padding=2)
+        self.branch3x3dbl_1 = conv(cin, 64, 1)
+        self.branch3x3dbl_2 = conv(64, 96, 3, padding=1)
+        self.branch3x3dbl_3 = conv(96, 96, 3, padding=1)
+        self.branch_pool = conv(cin, pool_features, 1)
 
     def forward(self, x):
         b5 = self.branch5x5_2(self.branch5x5_1(x))
@@ -41,12 +44,13 @@ class InceptionA(nn.HybridBlock):
 
 
 class InceptionB(nn.HybridBlock):
-    def __init__(self, cin):
+    def __init__(self, cin, norm_layer=nn.BatchNorm):
         super().__init__()
-        self.branch3x3 = BasicConv2d(cin, 384, 3, stride=2)
-        self.branch3x3dbl_1 = BasicConv2d(cin, 64, 1)
-        self.branch3x3dbl_2 = BasicConv2d(64, 96, 3, padding=1)
-        self.branch3x3dbl_3 = BasicConv2d(96, 96, 3, stride=2)
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
+        self.branch3x3 = conv(cin, 384, 3, stride=2)
+        self.branch3x3dbl_1 = conv(cin, 64, 1)
+        self.branch3x3dbl_2 = conv(64, 96, 3, padding=1)
+        self.branch3x3dbl_3 = conv(96, 96, 3, stride=2)
 
     def forward(self, x):
         b3 = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
@@ -54,18 +58,19 @@ class InceptionB(nn.HybridBlock):
 
 
 class InceptionC(nn.HybridBlock):
-    def __init__(self, cin, c7):
+    def __init__(self, cin, c7, norm_layer=nn.BatchNorm):
         super().__init__()
-        self.branch1x1 = BasicConv2d(cin, 192, 1)
-        self.branch7x7_1 = BasicConv2d(cin, c7, 1)
-        self.branch7x7_2 = BasicConv2d(c7, c7, (1, 7), padding=(0, 3))
-        self.branch7x7_3 = BasicConv2d(c7, 192, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_1 = BasicConv2d(cin, c7, 1)
-        self.branch7x7dbl_2 = BasicConv2d(c7, c7, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_3 = BasicConv2d(c7, c7, (1, 7), padding=(0, 3))
-        self.branch7x7dbl_4 = BasicConv2d(c7, c7, (7, 1), padding=(3, 0))
-        self.branch7x7dbl_5 = BasicConv2d(c7, 192, (1, 7), padding=(0, 3))
-        self.branch_pool = BasicConv2d(cin, 192, 1)
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
+        self.branch1x1 = conv(cin, 192, 1)
+        self.branch7x7_1 = conv(cin, c7, 1)
+        self.branch7x7_2 = conv(c7, c7, (1, 7), padding=(0, 3))
+        self.branch7x7_3 = conv(c7, 192, (7, 1), padding=(3, 0))
+        self.branch7x7dbl_1 = conv(cin, c7, 1)
+        self.branch7x7dbl_2 = conv(c7, c7, (7, 1), padding=(3, 0))
+        self.branch7x7dbl_3 = conv(c7, c7, (1, 7), padding=(0, 3))
+        self.branch7x7dbl_4 = conv(c7, c7, (7, 1), padding=(3, 0))
+        self.branch7x7dbl_5 = conv(c7, 192, (1, 7), padding=(0, 3))
+        self.branch_pool = conv(cin, 192, 1)
 
     def forward(self, x):
         b7 = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
@@ -77,14 +82,15 @@ class InceptionC(nn.HybridBlock):
 
 
 class InceptionD(nn.HybridBlock):
-    def __init__(self, cin):
+    def __init__(self, cin, norm_layer=nn.BatchNorm):
         super().__init__()
-        self.branch3x3_1 = BasicConv2d(cin, 192, 1)
-        self.branch3x3_2 = BasicConv2d(192, 320, 3, stride=2)
-        self.branch7x7x3_1 = BasicConv2d(cin, 192, 1)
-        self.branch7x7x3_2 = BasicConv2d(192, 192, (1, 7), padding=(0, 3))
-        self.branch7x7x3_3 = BasicConv2d(192, 192, (7, 1), padding=(3, 0))
-        self.branch7x7x3_4 = BasicConv2d(192, 192, 3, stride=2)
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
+        self.branch3x3_1 = conv(cin, 192, 1)
+        self.branch3x3_2 = conv(192, 320, 3, stride=2)
+        self.branch7x7x3_1 = conv(cin, 192, 1)
+        self.branch7x7x3_2 = conv(192, 192, (1, 7), padding=(0, 3))
+        self.branch7x7x3_3 = conv(192, 192, (7, 1), padding=(3, 0))
+        self.branch7x7x3_4 = conv(192, 192, 3, stride=2)
 
     def forward(self, x):
         b3 = self.branch3x3_2(self.branch3x3_1(x))
@@ -93,17 +99,18 @@ class InceptionD(nn.HybridBlock):
 
 
 class InceptionE(nn.HybridBlock):
-    def __init__(self, cin):
+    def __init__(self, cin, norm_layer=nn.BatchNorm):
         super().__init__()
-        self.branch1x1 = BasicConv2d(cin, 320, 1)
-        self.branch3x3_1 = BasicConv2d(cin, 384, 1)
-        self.branch3x3_2a = BasicConv2d(384, 384, (1, 3), padding=(0, 1))
-        self.branch3x3_2b = BasicConv2d(384, 384, (3, 1), padding=(1, 0))
-        self.branch3x3dbl_1 = BasicConv2d(cin, 448, 1)
-        self.branch3x3dbl_2 = BasicConv2d(448, 384, 3, padding=1)
-        self.branch3x3dbl_3a = BasicConv2d(384, 384, (1, 3), padding=(0, 1))
-        self.branch3x3dbl_3b = BasicConv2d(384, 384, (3, 1), padding=(1, 0))
-        self.branch_pool = BasicConv2d(cin, 192, 1)
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
+        self.branch1x1 = conv(cin, 320, 1)
+        self.branch3x3_1 = conv(cin, 384, 1)
+        self.branch3x3_2a = conv(384, 384, (1, 3), padding=(0, 1))
+        self.branch3x3_2b = conv(384, 384, (3, 1), padding=(1, 0))
+        self.branch3x3dbl_1 = conv(cin, 448, 1)
+        self.branch3x3dbl_2 = conv(448, 384, 3, padding=1)
+        self.branch3x3dbl_3a = conv(384, 384, (1, 3), padding=(0, 1))
+        self.branch3x3dbl_3b = conv(384, 384, (3, 1), padding=(1, 0))
+        self.branch_pool = conv(cin, 192, 1)
 
     def forward(self, x):
         b3 = self.branch3x3_1(x)
@@ -116,10 +123,11 @@ class InceptionE(nn.HybridBlock):
 class InceptionAux(nn.HybridBlock):
     """5x5/3 average pool -> 1x1 conv 128 -> 5x5 conv 768 -> global pool -> fc."""
 
-    def __init__(self, cin, classes):
+    def __init__(self, cin, classes, norm_layer=nn.BatchNorm):
         super().__init__()
-        self.conv0 = BasicConv2d(cin, 128, 1)
-        self.conv1 = BasicConv2d(128, 768, 5)
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
+        self.conv0 = conv(cin, 128, 1)
+        self.conv1 = conv(128, 768, 5)
         self.fc = nn.Dense(classes, in_units=768, weight_initializer=nn.init.Normal(0.001))
 
     def forward(self, x):
@@ -128,30 +136,35 @@ class InceptionAux(nn.HybridBlock):
 
 
 class Inception3(ZooModel):
-    """Inception v3; returns (logits, aux) in training mode when aux_logits."""
+    """Inception v3; returns (logits, aux) in training mode when aux_logits.
 
-    def __init__(self, classes=1000, aux_logits=False, transform_input=False, drop_rate=0.5):
+    ``norm_layer`` builds every batch norm (``norm_layer(in_channels=c, epsilon=1e-3)``).
+    """
+
+    def __init__(self, classes=1000, aux_logits=False, transform_input=False, drop_rate=0.5,
+                 norm_layer=nn.BatchNorm):
         super().__init__()
+        conv = partial(BasicConv2d, norm_layer=norm_layer)
         self.aux_logits, self.transform_input = aux_logits, transform_input
         self.drop_rate = drop_rate
-        self.Conv2d_1a_3x3 = BasicConv2d(3, 32, 3, stride=2)
-        self.Conv2d_2a_3x3 = BasicConv2d(32, 32, 3)
-        self.Conv2d_2b_3x3 = BasicConv2d(32, 64, 3, padding=1)
-        self.Conv2d_3b_1x1 = BasicConv2d(64, 80, 1)
-        self.Conv2d_4a_3x3 = BasicConv2d(80, 192, 3)
-        self.Mixed_5b = InceptionA(192, 32)
-        self.Mixed_5c = InceptionA(256, 64)
-        self.Mixed_5d = InceptionA(288, 64)
-        self.Mixed_6a = InceptionB(288)
-        self.Mixed_6b = InceptionC(768, 128)
-        self.Mixed_6c = InceptionC(768, 160)
-        self.Mixed_6d = InceptionC(768, 160)
-        self.Mixed_6e = InceptionC(768, 192)
+        self.Conv2d_1a_3x3 = conv(3, 32, 3, stride=2)
+        self.Conv2d_2a_3x3 = conv(32, 32, 3)
+        self.Conv2d_2b_3x3 = conv(32, 64, 3, padding=1)
+        self.Conv2d_3b_1x1 = conv(64, 80, 1)
+        self.Conv2d_4a_3x3 = conv(80, 192, 3)
+        self.Mixed_5b = InceptionA(192, 32, norm_layer=norm_layer)
+        self.Mixed_5c = InceptionA(256, 64, norm_layer=norm_layer)
+        self.Mixed_5d = InceptionA(288, 64, norm_layer=norm_layer)
+        self.Mixed_6a = InceptionB(288, norm_layer=norm_layer)
+        self.Mixed_6b = InceptionC(768, 128, norm_layer=norm_layer)
+        self.Mixed_6c = InceptionC(768, 160, norm_layer=norm_layer)
+        self.Mixed_6d = InceptionC(768, 160, norm_layer=norm_layer)
+        self.Mixed_6e = InceptionC(768, 192, norm_layer=norm_layer)
         if aux_logits:
-            self.AuxLogits = InceptionAux(768, classes)
-        self.Mixed_7a = InceptionD(768)
-        self.Mixed_7b = InceptionE(1280)
-        self.Mixed_7c = InceptionE(2048)
+            self.AuxLogits = InceptionAux(768, classes, norm_layer=norm_layer)
+        self.Mixed_7a = InceptionD(768, norm_layer=norm_layer)
+        self.Mixed_7b = InceptionE(1280, norm_layer=norm_layer)
+        self.Mixed_7c = InceptionE(2048, norm_layer=norm_layer)
         self.fc = nn.Dense(classes, in_units=2048)
 
     def _stem(self, x):

@@ -28,14 +28,14 @@ class SplitAttention(nn.HybridBlock):
     radix (a sigmoid when radix is 1) -> weighted sum of the splits.
     """
 
-    def __init__(self, cin, channels, stride=1, groups=1, radix=2):
+    def __init__(self, cin, channels, stride=1, groups=1, radix=2, norm_layer=nn.BatchNorm):
         super().__init__()
         self.radix, self.groups, self.channels = radix, groups, channels
         attn = _attn_channels(cin, radix)
         self.conv = _conv(cin, channels * radix, 3, stride, 1, groups=groups * radix)
-        self.bn0 = _bn(channels * radix)
+        self.bn0 = _bn(channels * radix, norm_layer=norm_layer)
         self.fc1 = nn.Conv2D(attn, 1, groups=groups, in_channels=channels)
-        self.bn1 = _bn(attn)
+        self.bn1 = _bn(attn, norm_layer=norm_layer)
         self.fc2 = nn.Conv2D(channels * radix, 1, groups=groups, in_channels=attn)
 
     def forward(self, x):
@@ -65,17 +65,18 @@ class ResNestBottleneck(nn.HybridBlock):
     expansion = 4
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False, radix=2,
-                 cardinality=1, base_width=64, avd=True, avd_first=False, **_):
+                 cardinality=1, base_width=64, avd=True, avd_first=False, norm_layer=nn.BatchNorm,
+                 **_):
         super().__init__()
         width = int(planes * (base_width / 64.0)) * cardinality
         self._avd_stride = stride if avd and stride > 1 else 0
         self._avd_first = avd_first
         self.conv1 = _conv(cin, width, 1)
-        self.bn1 = _bn(width)
+        self.bn1 = _bn(width, norm_layer=norm_layer)
         self.conv2 = SplitAttention(width, width, 1 if self._avd_stride else stride, cardinality,
-                                    radix)
+                                    radix, norm_layer)
         self.conv3 = _conv(width, planes * 4, 1)
-        self.bn3 = _bn(planes * 4, zero=last_gamma)
+        self.bn3 = _bn(planes * 4, zero=last_gamma, norm_layer=norm_layer)
         self.downsample = downsample
 
     def _avd(self, x):

@@ -39,11 +39,13 @@ def _conv(cin, cout, k, stride=1, padding=0, groups=1, bias=False):
                      weight_initializer=conv_init())
 
 
-def _bn(c, zero=False):
-    return nn.BatchNorm(in_channels=c, gamma_initializer="zeros" if zero else "ones")
+def _bn(c, zero=False, norm_layer=nn.BatchNorm):
+    """``norm_layer(in_channels=c, ...)``: nn.BatchNorm or a layer with its arguments
+    (gluonkit.dist.SyncBatchNorm)."""
+    return norm_layer(in_channels=c, gamma_initializer="zeros" if zero else "ones")
 
 
-def _downsample(cin, cout, stride, avg_down, preact=False):
+def _downsample(cin, cout, stride, avg_down, preact=False, norm_layer=nn.BatchNorm):
     """The projection shortcut: 1x1 conv (+BN), with ResNet-D's average pool first."""
     layers = []
     if avg_down:
@@ -52,7 +54,7 @@ def _downsample(cin, cout, stride, avg_down, preact=False):
         stride = 1
     layers.append(_conv(cin, cout, 1, stride))
     if not preact:
-        layers.append(_bn(cout))
+        layers.append(_bn(cout, norm_layer=norm_layer))
     return nn.Sequential(*layers)
 
 
@@ -61,12 +63,13 @@ class BasicBlock(nn.HybridBlock):
 
     expansion = 1
 
-    def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False, **_):
+    def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
+                 norm_layer=nn.BatchNorm, **_):
         super().__init__()
         self.conv1 = _conv(cin, planes, 3, stride, 1)
-        self.bn1 = _bn(planes)
+        self.bn1 = _bn(planes, norm_layer=norm_layer)
         self.conv2 = _conv(planes, planes, 3, 1, 1)
-        self.bn2 = _bn(planes, zero=last_gamma)
+        self.bn2 = _bn(planes, zero=last_gamma, norm_layer=norm_layer)
         self.downsample = downsample
 
     def forward(self, x):
@@ -82,15 +85,15 @@ class Bottleneck(nn.HybridBlock):
     expansion = 4
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
-                 stride_in_1x1=False, **_):
+                 stride_in_1x1=False, norm_layer=nn.BatchNorm, **_):
         super().__init__()
         s1, s3 = (stride, 1) if stride_in_1x1 else (1, stride)
         self.conv1 = _conv(cin, planes, 1, s1)
-        self.bn1 = _bn(planes)
+        self.bn1 = _bn(planes, norm_layer=norm_layer)
         self.conv2 = _conv(planes, planes, 3, s3, 1)
-        self.bn2 = _bn(planes)
+        self.bn2 = _bn(planes, norm_layer=norm_layer)
         self.conv3 = _conv(planes, planes * 4, 1)
-        self.bn3 = _bn(planes * 4, zero=last_gamma)
+        self.bn3 = _bn(planes * 4, zero=last_gamma, norm_layer=norm_layer)
         self.downsample = downsample
 
     def forward(self, x):
@@ -108,12 +111,12 @@ class PreActBasicBlock(nn.HybridBlock):
     expansion = 1
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
-                 raw_shortcut=False, **_):
+                 raw_shortcut=False, norm_layer=nn.BatchNorm, **_):
         super().__init__()
         self._raw_shortcut = raw_shortcut
-        self.bn1 = _bn(cin)
+        self.bn1 = _bn(cin, norm_layer=norm_layer)
         self.conv1 = _conv(cin, planes, 3, stride, 1)
-        self.bn2 = _bn(planes)
+        self.bn2 = _bn(planes, norm_layer=norm_layer)
         self.conv2 = _conv(planes, planes, 3, 1, 1)
         if last_gamma:  # no BN ends the branch: zero its last conv instead
             self.conv2.weight.init = nn.init.Zero()
@@ -133,13 +136,14 @@ class PreActBottleneck(nn.HybridBlock):
 
     expansion = 4
 
-    def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False, **_):
+    def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
+                 norm_layer=nn.BatchNorm, **_):
         super().__init__()
-        self.bn1 = _bn(cin)
+        self.bn1 = _bn(cin, norm_layer=norm_layer)
         self.conv1 = _conv(cin, planes, 1)
-        self.bn2 = _bn(planes)
+        self.bn2 = _bn(planes, norm_layer=norm_layer)
         self.conv2 = _conv(planes, planes, 3, stride, 1)
-        self.bn3 = _bn(planes)
+        self.bn3 = _bn(planes, norm_layer=norm_layer)
         self.conv3 = _conv(planes, planes * 4, 1)
         if last_gamma:
             self.conv3.weight.init = nn.init.Zero()
@@ -170,21 +174,25 @@ class ResNet(ZooModel):
         avg_down: average-pool shortcut (ResNet-D).
         channels: stage widths before expansion.
         block_args: extra keyword arguments for every block (ResNeSt's radix, avd...).
+        norm_layer: the normalization layer, called as ``norm_layer(in_channels=c, ...)`` with
+            nn.BatchNorm's arguments (timm's ``norm_layer``; gluonkit.dist.SyncBatchNorm).
     """
 
     def __init__(self, block="bottleneck", layers=(3, 4, 6, 3), classes=1000, stem="plain",
                  stem_width=None, avg_down=False, stride_in_1x1=False, last_gamma=False,
-                 channels=(64, 128, 256, 512), drop_rate=0.0, block_args=None, in_channels=3):
+                 channels=(64, 128, 256, 512), drop_rate=0.0, block_args=None, in_channels=3,
+                 norm_layer=nn.BatchNorm):
         super().__init__()
         block = _BLOCKS[block] if isinstance(block, str) else block
         self.preact = block in (PreActBasicBlock, PreActBottleneck)
         self.drop_rate = drop_rate
         self._stem_type = stem
         if self.preact:
-            self.bn_data = nn.BatchNorm(in_channels=in_channels, center=False, scale=False)
-        cin = self._make_stem(stem, stem_width, channels[0], in_channels)
+            self.bn_data = norm_layer(in_channels=in_channels, center=False, scale=False)
+        cin = self._make_stem(stem, stem_width, channels[0], in_channels, norm_layer)
         strides = (1,) + (2,) * (len(layers) - 1)
-        args = dict(block_args or {}, last_gamma=last_gamma, stride_in_1x1=stride_in_1x1)
+        args = dict(block_args or {}, last_gamma=last_gamma, stride_in_1x1=stride_in_1x1,
+                    norm_layer=norm_layer)
         for i, (n, planes, stride) in enumerate(zip(layers, channels, strides)):
             stage = nn.Sequential()
             for b in range(n):
@@ -192,35 +200,37 @@ class ResNet(ZooModel):
                 cout = planes * block.expansion
                 down = None
                 if b == 0 and (s != 1 or cin != cout):
-                    down = _downsample(cin, cout, s, avg_down, self.preact)
+                    down = _downsample(cin, cout, s, avg_down, self.preact, norm_layer)
                 stage.add(block(cin, planes, s, down, **args))
                 cin = cout
             setattr(self, f"layer{i + 1}", stage)
         self._num_stages = len(layers)
         if self.preact:
-            self.bn_final = _bn(cin)
+            self.bn_final = _bn(cin, norm_layer=norm_layer)
         self.fc = nn.Dense(classes, in_units=cin)
 
-    def _make_stem(self, stem, stem_width, width, cin):
+    def _make_stem(self, stem, stem_width, width, cin, norm_layer):
         if stem == "plain":
             width = stem_width or width
             self.conv1 = _conv(cin, width, 7, 2, 3)
-            self.bn1 = _bn(width)
+            self.bn1 = _bn(width, norm_layer=norm_layer)
             return width
         if stem == "cifar":
             self.conv1 = _conv(cin, width, 3, 1, 1)
             if not self.preact:  # GluonCV's CIFAR v2: the first block pre-activates the conv
-                self.bn1 = _bn(width)
+                self.bn1 = _bn(width, norm_layer=norm_layer)
             return width
         if stem != "deep":
             raise ValueError(f"stem must be 'plain', 'deep' or 'cifar', got {stem!r}")
         stem_width = stem_width or 32
         out = stem_width * 2
         self.conv1 = nn.Sequential(
-            _conv(cin, stem_width, 3, 2, 1), _bn(stem_width), nn.Activation("relu"),
-            _conv(stem_width, stem_width, 3, 1, 1), _bn(stem_width), nn.Activation("relu"),
+            _conv(cin, stem_width, 3, 2, 1), _bn(stem_width, norm_layer=norm_layer),
+            nn.Activation("relu"),
+            _conv(stem_width, stem_width, 3, 1, 1), _bn(stem_width, norm_layer=norm_layer),
+            nn.Activation("relu"),
             _conv(stem_width, out, 3, 1, 1))
-        self.bn1 = _bn(out)
+        self.bn1 = _bn(out, norm_layer=norm_layer)
         return out
 
     def _stem(self, x):

@@ -8,6 +8,7 @@
     python scripts/benchmark.py --workload data       # JPEG decode + ImageNet augmentation
     python scripts/benchmark.py --workload memory     # peak of a training step vs activations
     python scripts/benchmark.py --workload overhead   # microseconds per small op
+    python scripts/benchmark.py --workload lenet_train --ranks 1,2   # 1 x 2 threads vs 2 ranks
 
 Model workloads are those of BENCHMARKS.md (batch from its table unless --batch is given).
 """
@@ -16,7 +17,7 @@ import json
 import sys
 
 import gluonkit as gk
-from gluonkit.train import bench_memory, bench_models
+from gluonkit.train import bench_dist, bench_memory, bench_models
 from gluonkit.utils import bench_data, bench_ops, bench_overhead
 
 
@@ -59,7 +60,14 @@ def main(argv=None) -> int:
                    help="per-op time of a hybridized predict-mode replay of the model")
     p.add_argument("--hybridize", action="store_true",
                    help="run gluonkit through a hybridized (traced, replayed) graph")
+    p.add_argument("--ranks", help="data-parallel rows, e.g. 1,2: one process with 2 threads vs "
+                   f"2 MPI ranks with 1 thread each ({', '.join(bench_dist.WORKLOADS)}; CPU)")
     args = p.parse_args(argv)
+    if args.ranks:
+        ranks = [int(n) for n in args.ranks.split(",")]
+        for row in bench_dist.run(args.workload, ranks, steps=args.steps or 10, batch=args.batch):
+            print(json.dumps(row), flush=True)
+        return 0
     if args.device == "gpu" and gk.num_gpus() == 0:
         print("--device gpu: no CUDA device (or CuPy) here", file=sys.stderr)
         return 2

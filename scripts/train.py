@@ -5,6 +5,7 @@
 import argparse
 import sys
 
+from gluonkit import dist
 from gluonkit.train import ConfigError, fit, load_config
 
 
@@ -21,7 +22,7 @@ def main(argv=None) -> int:
         print(f"config error: {e}", file=sys.stderr)
         return 2
     record = fit(cfg, resume=args.resume)
-    if "val_top1" in record:
+    if "val_top1" in record and (dist.current() is None or dist.current().rank == 0):
         print(f"final: val top-1 {record['val_top1']:.4f}, top-5 {record['val_top5']:.4f}, "
               f"checkpoints in {cfg.train.output_dir}")
     return 0

@@ -1,10 +1,12 @@
 """``DataLoader``: seeded shuffling, batching, and worker processes with shared-memory batches.
 
 The epoch's order derives from (seed, epoch) and each sample's augmentation generator from
-(seed, epoch, position), so the batches are identical whatever ``num_workers`` is. Workers make
-whole batches and write them to shared memory; the main process yields them in order. A worker's
-exception is re-raised in the main process with its traceback. Workers stop when the loader is
-closed, collected or interrupted (Ctrl-C), and on their own when their parent dies.
+(seed, epoch, position), so the batches are identical whatever ``num_workers`` is (a sampler may
+say the positions: a DistributedSampler's are places in the order all ranks share, so they are
+identical whatever the number of ranks is, too). Workers make whole batches and write them to
+shared memory; the main process yields them in order. A worker's exception is re-raised in the
+main process with its traceback. Workers stop when the loader is closed, collected or
+interrupted (Ctrl-C), and on their own when their parent dies.
 """
 from __future__ import annotations
 
@@ -89,11 +91,11 @@ class _Pool:
             if cv2 is not None:
                 cv2.setNumThreads(threads)
 
-    def submit(self, epoch: int, start: int, indices: onp.ndarray) -> int:
+    def submit(self, epoch: int, positions: onp.ndarray, indices: onp.ndarray) -> int:
         task_id = self.next_id
         self.next_id += 1
         self.inflight.add(task_id)
-        self.tasks.put((task_id, epoch, start, indices))
+        self.tasks.put((task_id, epoch, positions, indices))
         return task_id
 
     def receive(self, wait: float) -> tuple:
@@ -183,20 +185,36 @@ class DataLoader:
 
     def _order(self, epoch: int) -> onp.ndarray:
         if self.sampler is not None:
+            if hasattr(self.sampler, "set_epoch"):  # a sampler that reshuffles per epoch
+                self.sampler.set_epoch(epoch)
             return onp.asarray(list(iter(self.sampler)), dtype=onp.int64)
         if self.shuffle:
             return onp.random.default_rng([self.seed, epoch, 0]).permutation(len(self.dataset))
         return onp.arange(len(self.dataset))
 
-    def _batches(self, epoch: int) -> list[onp.ndarray]:
+    def _positions(self, carried: int, own: int) -> onp.ndarray:
+        """Each sample's position in the epoch, which seeds its augmentation: its place in the
+        order, or what the sampler says (a DistributedSampler gives the place in the order all
+        ranks share, so a sample is augmented alike whatever the number of ranks)."""
+        given = getattr(self.sampler, "positions", None)
+        if given is None:
+            return onp.arange(carried + own)
+        return onp.concatenate([onp.arange(carried), onp.asarray(given(), dtype=onp.int64)])
+
+    def _batches(self, epoch: int) -> list[tuple[onp.ndarray, onp.ndarray]]:
+        """(indices, positions) of each batch of the epoch."""
         order = self._order(epoch)
-        if self.last_batch == "rollover":
+        carried = len(self._carry) if self.last_batch == "rollover" else 0
+        if carried:
             order = onp.concatenate([self._carry, order])
-        n_full = len(order) // self.batch_size
-        batches = [order[i * self.batch_size:(i + 1) * self.batch_size] for i in range(n_full)]
-        rest = order[n_full * self.batch_size:]
+        positions = self._positions(carried, len(order) - carried)
+        b = self.batch_size
+        n_full = len(order) // b
+        batches = [(order[i * b:(i + 1) * b], positions[i * b:(i + 1) * b])
+                   for i in range(n_full)]
+        rest = order[n_full * b:]
         if self.last_batch == "keep" and len(rest):
-            batches.append(rest)
+            batches.append((rest, positions[n_full * b:]))
         self._carry = rest if self.last_batch == "rollover" else self._carry[:0]
         return batches
 
@@ -214,26 +232,25 @@ class DataLoader:
         batches = self._batches(epoch)
         if self.num_workers == 0:
             copy = _pinned_copy if self.pin_memory else None
-            start = 0
-            for indices in batches:
-                batch = make_batch(self.dataset, indices, self.seed, epoch, start, self.batchify)
-                start += len(indices)
+            for indices, positions in batches:
+                batch = make_batch(self.dataset, indices, self.seed, epoch, positions,
+                                   self.batchify)
                 yield _apply(copy, batch) if copy else batch
             return
         yield from self._parallel(batches, epoch)
 
-    def _parallel(self, batches: list[onp.ndarray], epoch: int) -> Iterator:
+    def _parallel(self, batches: list[tuple], epoch: int) -> Iterator:
         if self._pool is None:
             self._pool = _Pool(self)
             self._finalizer = weakref.finalize(self, _Pool.close, self._pool)
         pool, copy = self._pool, _pinned_copy if self.pin_memory else _copy
-        starts = onp.concatenate([[0], onp.cumsum([len(b) for b in batches])]).tolist()
         ids: list[int] = []
         done: dict[int, Any] = {}  # task id -> layout, or the WorkerError to raise
         try:
             for k in range(len(batches)):
                 while len(ids) < len(batches) and len(ids) - k < self.num_workers * self.prefetch:
-                    ids.append(pool.submit(epoch, starts[len(ids)], batches[len(ids)]))
+                    indices, positions = batches[len(ids)]
+                    ids.append(pool.submit(epoch, positions, indices))
                 while ids[k] not in done:
                     self._wait(pool, ids, done)
                 if isinstance(done[ids[k]], WorkerError):  # raised in order, as it would be

@@ -30,14 +30,14 @@ def sample_rng(seed: int, epoch: int, position: int) -> onp.random.Generator:
     return onp.random.default_rng([seed, epoch, 1, position])
 
 
-def make_batch(dataset: Any, indices: Sequence[int], seed: int, epoch: int, start: int,
-               batchify: Callable) -> Any:
-    """Samples ``indices`` (positions ``start...`` in the epoch), batched."""
+def make_batch(dataset: Any, indices: Sequence[int], seed: int, epoch: int,
+               positions: Sequence[int], batchify: Callable) -> Any:
+    """Samples ``indices`` (at ``positions`` of the epoch's order), batched."""
     get = getattr(dataset, "sample", None)
     if get is None:
         return batchify([dataset[int(i)] for i in indices])
-    return batchify([get(int(i), sample_rng(seed, epoch, start + k))
-                     for k, i in enumerate(indices)])
+    return batchify([get(int(i), sample_rng(seed, epoch, int(pos)))
+                     for i, pos in zip(indices, positions)])
 
 
 def write_shared(name: str, batch: Any) -> tuple:
@@ -93,7 +93,7 @@ def _picklable(exc: BaseException) -> BaseException | None:
 
 def worker_loop(dataset: Any, batchify: Callable, seed: int, worker_id: int, prefix: str,
                 tasks: Any, results: Any, stop: Any, parent_pid: int) -> None:
-    """Take (task_id, epoch, start, indices) from ``tasks`` until told to stop or orphaned."""
+    """Take (task_id, epoch, positions, indices) from ``tasks`` until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     # Distinct global seeds for code that draws from np.random / random in a dataset.
     onp.random.seed((seed * 1_000_003 + worker_id + 1) % 2**32)
@@ -105,9 +105,9 @@ def worker_loop(dataset: Any, batchify: Callable, seed: int, worker_id: int, pre
             continue
         if task is None:
             return
-        task_id, epoch, start, indices = task
+        task_id, epoch, positions, indices = task
         try:
-            batch = make_batch(dataset, indices, seed, epoch, start, batchify)
+            batch = make_batch(dataset, indices, seed, epoch, positions, batchify)
             results.put((task_id, write_shared(prefix + str(task_id), batch), None, None))
         except Exception as e:  # noqa: BLE001 - shipped to the main process with its traceback
             results.put((task_id, None, traceback.format_exc(), _picklable(e)))

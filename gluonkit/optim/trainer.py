@@ -25,7 +25,11 @@ class Trainer:
         trainer.step(x.shape[0])
     """
 
-    def __init__(self, params, optimizer="sgd", optimizer_params: dict | None = None):
+    def __init__(self, params, optimizer="sgd", optimizer_params: dict | None = None,
+                 reduce_gradients=None):
+        """``reduce_gradients(params, fresh) -> fresh``, if given, runs before each update: a
+        data-parallel run averages the gradients over ranks there and returns which parameters
+        every rank updates (``gluonkit.dist.GradientReducer``)."""
         # State is saved by parameter name: dotted names from collect_params, else positions.
         items = list(params.items()) if hasattr(params, "items") else \
             [(str(i), p) for i, p in enumerate(params)]
@@ -35,6 +39,7 @@ class Trainer:
         self._optimizer = opt.create(optimizer, **(optimizer_params or {}))
         self._base_rescale = self._optimizer.rescale_grad
         self._states: dict = {}
+        self._reduce_gradients = reduce_gradients
 
     @property
     def optimizer(self) -> opt.Optimizer:
@@ -67,10 +72,14 @@ class Trainer:
         graph does not reapply an old gradient.
         """
         o = self._optimizer
-        for name, p in self._params:
-            data = p.data()
-            if data.grad is None or not data.grad_is_fresh:
+        live = [(name, p) for name, p in self._params if p.data().grad is not None]
+        fresh = [p.data().grad_is_fresh for _, p in live]
+        if self._reduce_gradients is not None:
+            fresh = self._reduce_gradients([p for _, p in live], fresh)
+        for (name, p), is_fresh in zip(live, fresh):
+            if not is_fresh:
                 continue
+            data = p.data()
             data.mark_grad_consumed()
             state = self._states.get(name)
             if state is None:

@@ -29,6 +29,7 @@ class ModelConfig:
     classes: int = 10
     pretrained: Union[bool, str] = False
     kwargs: dict = field(default_factory=dict)
+    sync_bn: bool = False
 
 
 @dataclass
@@ -99,7 +100,7 @@ class TrainConfig:
     dtype: Literal["float32", "float16"] = "float32"
     seed: int = 0
     output_dir: str = "runs/default"
-    distributed: bool = False
+    distributed: Union[bool, Literal["mpi", "nccl"]] = False  # true: nccl on GPUs, else mpi
     max_steps_per_epoch: Optional[int] = None
     progress: bool = True
     hybridize: bool = True  # run the model through traced graphs (same results, less overhead)

@@ -7,6 +7,7 @@ import numpy as onp
 
 import gluonkit as gk
 from gluonkit import data as gdata
+from gluonkit.dist.sampler import DistributedSampler
 
 __all__ = ["build_loaders", "to_device", "SyntheticDataset", "class_names"]
 
@@ -110,19 +111,28 @@ def class_names(config: dict) -> list | None:
     return list(named.classes) if named is not None and named.classes else None
 
 
-def build_loaders(cfg, train: bool = True):
+def build_loaders(cfg, train: bool = True, rank: int = 0, ranks: int = 1):
     """(train_loader, val_loader, classes) for the config's data and train sections; with
-    ``train=False`` only the validation split is read (the first item is None)."""
+    ``train=False`` only the validation split is read (the first item is None).
+
+    With ``ranks > 1`` both loaders read rank ``rank``'s shard (``DistributedSampler``); a
+    training sample is augmented from its place in the order all ranks share, as one process
+    with the global batch would augment it.
+    """
     train_ds, val_ds, classes = _datasets(cfg, train)
     train_tf, eval_tf = _presets(cfg)
     d, t = cfg.data, cfg.train
+    shard = ranks > 1
     val = gdata.DataLoader(val_ds.transform_first(eval_tf), batch_size=cfg.eval.batch_size,
                            shuffle=False, last_batch="keep", num_workers=d.num_workers,
-                           seed=t.seed)
+                           seed=t.seed, sampler=DistributedSampler(
+                               len(val_ds), ranks, rank, shuffle=False, pad=False)
+                           if shard else None)
     if not train:
         return None, val, classes
+    sampler = DistributedSampler(len(train_ds), ranks, rank, seed=t.seed) if shard else None
     train_loader = gdata.DataLoader(train_ds.transform_first(train_tf), batch_size=t.batch_size,
-                                    shuffle=True, last_batch="discard",
+                                    shuffle=not shard, sampler=sampler, last_batch="discard",
                                     num_workers=d.num_workers, seed=t.seed)
     return train_loader, val, classes
 

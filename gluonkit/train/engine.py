@@ -17,9 +17,8 @@ import gluonkit as gk
 from gluonkit import autograd, metric
 from gluonkit.loss import DistillationLoss, SoftmaxCrossEntropyLoss
 from gluonkit.optim import Trainer
-from gluonkit.optim.loss_scaler import DynamicLossScaler
 
-from . import tricks
+from . import distributed, tricks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import Config, config_to_dict
 from .data_setup import build_loaders, to_device
@@ -49,6 +48,8 @@ def build_model(cfg: Config, classes: int, device):
     kwargs = dict(cfg.model.kwargs)
     if cfg.tricks.last_gamma:
         kwargs["last_gamma"] = True
+    if cfg.model.sync_bn:
+        kwargs["norm_layer"] = distributed.sync_norm_layer(cfg.model.name)
     net = get_model(cfg.model.name, classes=classes, pretrained=cfg.model.pretrained,
                     device=device, **kwargs)
     tricks.apply_finetune(net, cfg.finetune)
@@ -109,14 +110,26 @@ def _teacher(cfg: Config, classes: int, device):
 
 
 def fit(cfg: Config, resume: bool = False, log=print) -> dict:
-    """Train per the config; returns the last epoch's log record."""
+    """Train per the config; returns the last epoch's log record.
+
+    With ``train.distributed`` (under ``mpiexec``) every rank runs this; rank 0 alone logs and
+    writes files, and a rank that raises ends the others.
+    """
+    ranks = distributed.setup(cfg.train)
+    with ranks.guard():
+        return _fit(cfg, resume, ranks.main_only(log), ranks)
+
+
+def _fit(cfg: Config, resume: bool, log, ranks) -> dict:
     t = cfg.train
+    t.progress = t.progress and ranks.is_main  # one progress bar, rank 0's
     gk.random.seed(t.seed)
-    device = parse_device(t.device)
+    device = ranks.device(parse_device(t.device))
     if t.dtype == "float16" and device.kind != "gpu":
         log("note: float16 on the CPU runs without BLAS and is slow; it is meant for GPUs")
-    train_loader, val_loader, classes = build_loaders(cfg)
+    train_loader, val_loader, classes = build_loaders(cfg, rank=ranks.rank, ranks=ranks.size)
     net = build_model(cfg, classes, device)
+    ranks.broadcast_parameters(net)
     if t.dtype == "float16":
         net.cast("float16")
     if cfg.optim.no_bias_decay:
@@ -126,10 +139,12 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     iters = len(train_loader)
     if t.max_steps_per_epoch:
         iters = min(iters, t.max_steps_per_epoch)
-    lr = tricks.scale_lr(cfg.optim.lr_per_256, t.batch_size)
+    batch = ranks.global_batch(t.batch_size)
+    lr = tricks.scale_lr(cfg.optim.lr_per_256, batch)
     scheduler = tricks.build_lr_scheduler(cfg.schedule, lr, iters, t.epochs)
-    trainer = Trainer(net.collect_params(), *_optimizer(cfg, lr, scheduler, t.dtype))
-    scaler = DynamicLossScaler() if t.dtype == "float16" else None
+    trainer = Trainer(net.collect_params(), *_optimizer(cfg, lr, scheduler, t.dtype),
+                      reduce_gradients=ranks.reducer)
+    scaler = ranks.loss_scaler() if t.dtype == "float16" else None
     soft = cfg.tricks.mixup_alpha > 0 or cfg.tricks.cutmix_alpha > 0
     loss_fn = SoftmaxCrossEntropyLoss(sparse_label=not soft,
                                       label_smoothing=cfg.loss.label_smoothing)
@@ -137,17 +152,21 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     distill = (DistillationLoss(temperature=cfg.tricks.temperature,
                                 hard_weight=cfg.tricks.hard_weight) if teacher else None)
     log(f"gluonkit: {cfg.model.name} on {cfg.data.dataset}, {iters} iterations/epoch, "
-        f"batch {t.batch_size}, lr {lr:.4g} (lr_per_256 {cfg.optim.lr_per_256} x "
-        f"{t.batch_size}/256), device {device}")
+        f"batch {batch}, lr {lr:.4g} (lr_per_256 {cfg.optim.lr_per_256} x "
+        f"{batch}/256), device {device}")
+    if ranks.size > 1:
+        log(f"distributed: global batch {batch} = {ranks.size} ranks x {t.batch_size}; "
+            f"{ranks.describe()}")
     os.makedirs(t.output_dir, exist_ok=True)
     last_path = os.path.join(t.output_dir, "last.safetensors")
     best_path = os.path.join(t.output_dir, "best.safetensors")
     log_path = os.path.join(t.output_dir, "log.jsonl")
     start_epoch, best, records = 0, -1.0, []
     if resume:
-        start_epoch, best, records = _resume(last_path, net, trainer, log_path, scaler)
+        start_epoch, best, records = _resume(last_path, net, trainer, log_path, scaler,
+                                             rewrite_log=ranks.is_main)
         log(f"resumed from {last_path} at epoch {start_epoch}")
-    elif os.path.exists(log_path):
+    elif os.path.exists(log_path) and ranks.is_main:
         os.remove(log_path)
     resolved = config_to_dict(cfg)
     record = records[-1] if records else {}
@@ -155,11 +174,14 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
         mix = tricks.mixup_enabled(cfg.tricks.mixup_alpha or cfg.tricks.cutmix_alpha, epoch,
                                    t.epochs, cfg.tricks.mixup_off_epochs)
         stats = _train_epoch(net, trainer, scaler, train_loader, loss_fn, cfg, device, epoch,
-                             iters, mix, classes, teacher, distill)
-        record = {"epoch": epoch + 1, **stats, "lr": trainer.learning_rate}
+                             iters, mix, classes, teacher, distill, ranks.seed)
+        record = {"epoch": epoch + 1, **ranks.combine_train(stats), "lr": trainer.learning_rate}
         if (epoch + 1) % cfg.eval.every_epochs == 0 or epoch + 1 == t.epochs:
-            record.update(evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps))
+            result = evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps)
+            record.update(ranks.combine_eval(result, _images(val_loader, cfg.eval.max_steps)))
         records.append(record)
+        if not ranks.is_main:
+            continue
         with open(log_path, "a") as f:
             f.write(json.dumps(record) + "\n")
         log(json.dumps(record))
@@ -172,11 +194,18 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
         if top1 > best:
             best = top1
             save_checkpoint(best_path, net.state_dict(), {}, meta)
-    plot_curves(records, os.path.join(t.output_dir, "curves.png"))
+    if ranks.is_main:
+        plot_curves(records, os.path.join(t.output_dir, "curves.png"))
     return record
 
 
-def _resume(path, net, trainer, log_path, scaler=None):
+def _images(loader, max_steps) -> int:
+    """How many images ``evaluate`` reads from ``loader`` (this rank's shard)."""
+    n = len(loader.sampler) if loader.sampler is not None else len(loader.dataset)
+    return n if max_steps is None else min(n, max_steps * loader.batch_size)
+
+
+def _resume(path, net, trainer, log_path, scaler=None, rewrite_log: bool = True):
     if not os.path.exists(path):
         raise FileNotFoundError(f"--resume: no checkpoint at {path}; train once without --resume")
     model_state, optim_state, meta = load_checkpoint(path)
@@ -186,7 +215,7 @@ def _resume(path, net, trainer, log_path, scaler=None):
         scaler.load_state_dict(meta["loss_scaler"])
     gk.random.set_state(meta["rng"])
     records = []
-    if os.path.exists(log_path):
+    if rewrite_log and os.path.exists(log_path):  # rank 0's file: the others never read it
         with open(log_path) as f:
             records = [json.loads(line) for line in f if line.strip()]
         records = [r for r in records if r["epoch"] <= meta["epoch"]]
@@ -196,13 +225,14 @@ def _resume(path, net, trainer, log_path, scaler=None):
 
 
 def _train_epoch(net, trainer, scaler, loader, loss_fn, cfg, device, epoch, iters, mix,
-                 classes, teacher, distill) -> dict:
+                 classes, teacher, distill, rank_seed=int) -> dict:
     from gluonkit.data import cutmix, mixup
 
     t = cfg.train
-    # Seeded from (seed, epoch) so that a resumed run repeats an uninterrupted one exactly.
-    gk.random.seed(t.seed * 1000003 + epoch)
-    mix_rng = onp.random.default_rng([t.seed, epoch, 1])
+    # Seeded from (seed, epoch) so that a resumed run repeats an uninterrupted one exactly;
+    # ``rank_seed`` gives each rank of a distributed run its own draws.
+    gk.random.seed(rank_seed(t.seed * 1000003 + epoch))
+    mix_rng = onp.random.default_rng([rank_seed(t.seed), epoch, 1])
     loader.set_epoch(epoch)
     loss_sum, correct, seen = 0.0, 0, 0
     wait, tick = 0.0, time.perf_counter()
