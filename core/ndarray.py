@@ -9,6 +9,7 @@ import numpy
 
 from . import autograd
 from .device import Device, device_of, get_array_module
+from .ndarray_methods import NdarrayMethods
 from .ops import elementwise as ew, linalg, reduce as rd, shape as sh
 
 __all__ = ["ndarray", "as_raw"]
@@ -28,7 +29,7 @@ def _raw_key(key):
 _new = object.__new__
 
 
-class ndarray:
+class ndarray(NdarrayMethods):
     """A device array with autograd. Create one with ``gluonkit.np.array``."""
 
     __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_grad_req", "_fresh",
@@ -314,7 +315,7 @@ class ndarray:
         return ew.Clip.apply(self, a_min=a_min, a_max=a_max)
 
     def dot(self, o):
-        from .numpy_api import dot
+        from .np import dot
         return dot(self, o)
 
     def exp(self): return ew.Exp.apply(self)

@@ -1,0 +1,174 @@
+"""Linear algebra beyond matmul: einsum, inverse, solve, determinants, Cholesky, eigenvalues and
+singular values (differentiable), and the factorizations whose vectors carry no gradient here
+(eigenvectors, SVD factors, QR, pseudo-inverse)."""
+from __future__ import annotations
+
+from ..autograd import Function
+from ..device import get_array_module
+from .elementwise import unbroadcast
+
+
+def _mT(a):
+    return a.swapaxes(-1, -2)
+
+
+def _conj(xp, a):
+    return xp.conj(a) if a.dtype.kind == "c" else a
+
+
+class Einsum(Function):
+    """xp.einsum with explicit subscripts (``'ij,jk->ik'``, no ellipsis: np.einsum expands it).
+
+    The gradient of operand i is the einsum of gy with the other operands into operand i's
+    subscripts; letters summed only inside operand i come back by broadcasting."""
+
+    def forward(self, *xs):
+        self.xs = xs
+        return get_array_module(*xs).einsum(self.subscripts, *xs, optimize=len(xs) > 2)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        ins, out = self.subscripts.split("->")
+        ins = ins.split(",")
+        grads = []
+        for i, (sub, x, need) in enumerate(zip(ins, self.xs, self.needs_input_grad)):
+            if not need:
+                grads.append(None)
+                continue
+            if len(set(sub)) != len(sub):
+                raise NotImplementedError(
+                    f"einsum: no gradient for the repeated subscript in {sub!r} (a diagonal "
+                    "or trace); use gluonkit.np.diagonal / trace for that operand")
+            others = [(s, _conj(xp, o)) for j, (s, o) in enumerate(zip(ins, self.xs)) if j != i]
+            seen = set(out).union(*[set(s) for s, _ in others])
+            target = "".join(c for c in sub if c in seen)
+            spec = ",".join([out] + [s for s, _ in others]) + "->" + target
+            g = xp.einsum(spec, gy, *[o for _, o in others], optimize=len(others) > 1)
+            g = g.reshape([n if c in seen else 1 for c, n in zip(sub, x.shape)])
+            grads.append(xp.broadcast_to(g, x.shape).astype(gy.dtype, copy=False))
+        return tuple(grads)
+
+
+class Inv(Function):
+    def forward(self, a):
+        self.y = get_array_module(a).linalg.inv(a)
+        return self.y
+
+    def backward(self, gy):
+        yh = _conj(get_array_module(gy), _mT(self.y))
+        return (-(yh @ gy @ yh),)
+
+
+class Solve(Function):
+    """x with a @ x = b; b is a vector when 1-D, else a (batch of) matrix."""
+
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        self.a, self.sb = a, b.shape
+        self.x = xp.linalg.solve(a, b)
+        return self.x
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        na, nb = self.needs_input_grad
+        ah = _conj(xp, _mT(self.a))
+        gb = xp.linalg.solve(ah, gy)
+        ga = None
+        if na:
+            xh = _conj(xp, self.x)
+            ga = -(gb[..., :, None] * xh[..., None, :] if len(self.sb) == 1
+                   else gb @ _mT(xh))
+            ga = unbroadcast(ga, self.a.shape)
+        return ga, (unbroadcast(gb, self.sb) if nb else None)
+
+
+class Det(Function):
+    """det(a); d det / d a = det * inv(a)^T (a must be invertible for the gradient)."""
+
+    def forward(self, a):
+        self.a = a
+        self.y = get_array_module(a).linalg.det(a)
+        return self.y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        g = (gy * _conj(xp, self.y))[..., None, None]
+        return (g * _conj(xp, _mT(xp.linalg.inv(self.a))),)
+
+
+class SlogDet(Function):
+    """``part='logabsdet'`` (differentiable: inv(a)^T) or ``part='sign'`` (zero gradient)."""
+
+    def forward(self, a):
+        self.a = a
+        sign, logabs = get_array_module(a).linalg.slogdet(a)
+        return logabs if self.part == "logabsdet" else sign
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        if self.part == "sign":
+            return (xp.zeros(self.a.shape, self.a.dtype),)
+        return (gy[..., None, None] * _conj(xp, _mT(xp.linalg.inv(self.a))),)
+
+
+class Cholesky(Function):
+    """The lower factor L of a symmetric positive-definite a (its lower triangle is read).
+
+    Backward (Murray 2016): phi(L^H gL) with phi = lower triangle, halved diagonal, then
+    L^-H ... L^-1 and the symmetric part."""
+
+    def forward(self, a):
+        self.L = get_array_module(a).linalg.cholesky(a)
+        return self.L
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        L = self.L
+        p = xp.tril(_conj(xp, _mT(L)) @ gy)
+        p = p - 0.5 * xp.eye(L.shape[-1], dtype=L.dtype) * p
+        linv = xp.linalg.inv(L)
+        s = _conj(xp, _mT(linv)) @ p @ linv
+        return (0.5 * (s + _conj(xp, _mT(s))),)
+
+
+class EighValues(Function):
+    """Eigenvalues of a symmetric a (ascending; lower triangle read); ga = V diag(gw) V^H."""
+
+    def forward(self, a):
+        w, self.v = get_array_module(a).linalg.eigh(a)
+        return w
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return ((self.v * gy[..., None, :]) @ _conj(xp, _mT(self.v)),)
+
+
+class Svdvals(Function):
+    """Singular values (descending); ga = U diag(gs) V^H with the reduced factors."""
+
+    def forward(self, a):
+        self.u, s, self.vh = get_array_module(a).linalg.svd(a, full_matrices=False)
+        return s
+
+    def backward(self, gy):
+        return ((self.u * gy[..., None, :]) @ self.vh,)
+
+
+class Factor(Function):
+    """One factor of a factorization, with no gradient: ``kind`` 'eigh' (part 'vectors'), 'svd'
+    (parts 'U', 'Vh'; ``full_matrices``), 'qr' (parts 'Q', 'R'; ``mode``) or 'pinv'
+    (``rtol``)."""
+
+    differentiable = False
+
+    def forward(self, a):
+        la = get_array_module(a).linalg
+        if self.kind == "eigh":
+            return la.eigh(a)[1]
+        if self.kind == "svd":
+            u, _, vh = la.svd(a, full_matrices=self.full_matrices)
+            return u if self.part == "U" else vh
+        if self.kind == "qr":
+            q, r = la.qr(a, mode=self.mode)
+            return q if self.part == "Q" else r
+        return la.pinv(a, rtol=self.rtol)
