@@ -127,7 +127,7 @@ class ndarray(NdarrayMethods):
     def tolist(self):
         return self.asnumpy().tolist()
 
-    def to_device(self, d: Device) -> "ndarray":
+    def to_device(self, d: Device, /, *, stream=None) -> "ndarray":
         """A copy on device d (differentiable)."""
         if d == self.device:
             return self

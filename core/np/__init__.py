@@ -25,8 +25,9 @@ from ._creation import (arange, array, asanyarray, asarray, ascontiguousarray, c
                         diagflat, empty, empty_like, eye, from_dlpack, full, full_like,
                         identity, linspace, logspace, meshgrid, ones, ones_like, tri, tril,
                         triu, zeros, zeros_like)
-from ._dtypes import (__array_namespace_info__, bool, bool_, can_cast, cdouble, complex64,
-                      complex128, complexfloating, csingle, double, dtype, finfo, float16,
+from ._dtypes import (__array_namespace_info__, astype, bool, bool_, can_cast, cdouble, complex64,
+                      complex128, complexfloating, csingle, double, dtype, finfo, finfo_object,
+                      float16,
                       float32, float64, floating, generic, half, iinfo, inexact, int8, int16,
                       int32, int64, integer, intp, iscomplexobj, isdtype, isrealobj, issubdtype,
                       number, promote_types, result_type, signedinteger, single, uint8, uint16,

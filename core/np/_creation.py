@@ -71,7 +71,10 @@ def array(obj, dtype=None, device=None, copy: builtins.bool | None = True,
     device = _device(device)
     if _holds_ndarray(obj):
         from ._manip import stack
-        out = stack([array(o, dtype=dtype, device=device) for o in obj])
+        parts = [o if isinstance(o, ndarray) else array(o, dtype=dtype, device=device)
+                 for o in obj]
+        out = stack([p if dtype is None or p.dtype == dtype else p.astype(dtype)
+                     for p in parts])
         return out if ndmin <= out.ndim else out.reshape((1,) * (ndmin - out.ndim) + out.shape)
     dtype = _default_float(obj, dtype)
     raw = as_raw(obj)

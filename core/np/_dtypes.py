@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import builtins
+from collections import namedtuple
 
 import numpy
 
 from ..device import Device, current_device
-from ..ndarray import ndarray
 
 bool = numpy.bool_  # noqa: A001  (the Array API's name for the boolean dtype)
 bool_ = numpy.bool_
@@ -39,9 +39,9 @@ _KINDS = {
 
 def _dtype_of(x):
     """The dtype of an ndarray / raw array, or x itself as a dtype."""
-    if isinstance(x, ndarray) or hasattr(x, "__array_interface__") or hasattr(x, "dtype"):
-        return numpy.dtype(x.dtype)
-    return x
+    if isinstance(x, (type, numpy.dtype, str)) or not hasattr(x, "dtype"):
+        return x
+    return numpy.dtype(x.dtype)
 
 
 def check_dtype(fn: str, d, arg: str = "dtype"):
@@ -59,9 +59,16 @@ def check_dtype(fn: str, d, arg: str = "dtype"):
     return d
 
 
-def finfo(type, /):  # noqa: A002  (the Array API's parameter name)
-    """Machine limits of a floating dtype (or an array's dtype), as numpy.finfo."""
-    return numpy.finfo(_dtype_of(type))
+finfo_object = namedtuple("finfo_object", "bits eps max min smallest_normal tiny resolution "
+                          "precision dtype")
+
+
+def finfo(type, /) -> finfo_object:  # noqa: A002  (the Array API's parameter name)
+    """Machine limits of a floating dtype (or an array's dtype), as Python floats."""
+    f = numpy.finfo(_dtype_of(type))
+    return finfo_object(int(f.bits), float(f.eps), float(f.max), float(f.min),
+                        float(f.smallest_normal), float(f.tiny), float(f.resolution),
+                        int(f.precision), f.dtype)
 
 
 def iinfo(type, /):  # noqa: A002
@@ -108,6 +115,14 @@ def iscomplexobj(x) -> builtins.bool:
 
 def isrealobj(x) -> builtins.bool:
     return not iscomplexobj(x)
+
+
+def astype(x, dtype, /, *, copy: builtins.bool = True, device=None):
+    """x converted to dtype (differentiable; the gradient returns in x's dtype); with
+    ``copy=False`` x itself when nothing changes."""
+    d = check_dtype("astype", dtype)
+    out = x if d == x.dtype and not copy else x.astype(d)
+    return out if device is None else out.to_device(device)
 
 
 class _Info:

@@ -66,10 +66,14 @@ def tensordot(x1, x2, /, *, axes=2) -> ndarray:
 def vecdot(x1, x2, /, *, axis: int = -1) -> ndarray:
     """The dot product along axis, broadcasting the others, conjugating x1."""
     x1, x2 = asarray(x1), asarray(x2)
+    if x1.shape[axis] != x2.shape[axis]:
+        raise ValueError(f"vecdot: the contracted axis {axis} has lengths {x1.shape[axis]} and "
+                         f"{x2.shape[axis]}")
     if x1.dtype.kind == "c":
         x1 = x1.conj()
     from ._reduce import sum
-    return sum(x1 * x2, axis=axis)
+    prod = x1 * x2
+    return sum(prod, axis=axis, dtype=prod.dtype)
 
 
 def _expand_ellipsis(subscripts: str, operands) -> tuple[str, list]:

@@ -30,7 +30,8 @@ def sum(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False) 
     x = asarray(x)
     if dtype is not None:
         x = x.astype(check_dtype("sum", dtype), copy=False)
-    return rd.Sum.apply(x, axis=_axis_attr(axis, x), keepdims=keepdims)
+    out = rd.Sum.apply(x, axis=_axis_attr(axis, x), keepdims=keepdims)
+    return out if dtype is None or out.dtype == x.dtype else out.astype(x.dtype)
 
 
 def prod(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False) -> ndarray:
@@ -39,7 +40,8 @@ def prod(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False)
     x = asarray(x)
     if dtype is not None:
         x = x.astype(check_dtype("prod", dtype), copy=False)
-    return rd.Prod.apply(x, axis=_axis_attr(axis, x), keepdims=keepdims)
+    out = rd.Prod.apply(x, axis=_axis_attr(axis, x), keepdims=keepdims)
+    return out if dtype is None or out.dtype == x.dtype else out.astype(x.dtype)
 
 
 def mean(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False) -> ndarray:

@@ -72,12 +72,13 @@ class Solve(Function):
         xp = get_array_module(gy)
         na, nb = self.needs_input_grad
         ah = _conj(xp, _mT(self.a))
-        gb = xp.linalg.solve(ah, gy)
+        vector = len(self.sb) == 1
+        # NOTE: a batched gy of a vector b is a stack of vectors, not a matrix: solve columns.
+        gb = xp.linalg.solve(ah, gy[..., None])[..., 0] if vector else xp.linalg.solve(ah, gy)
         ga = None
         if na:
             xh = _conj(xp, self.x)
-            ga = -(gb[..., :, None] * xh[..., None, :] if len(self.sb) == 1
-                   else gb @ _mT(xh))
+            ga = -(gb[..., :, None] * xh[..., None, :] if vector else gb @ _mT(xh))
             ga = unbroadcast(ga, self.a.shape)
         return ga, (unbroadcast(gb, self.sb) if nb else None)
 
