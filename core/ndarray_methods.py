@@ -89,7 +89,10 @@ class NdarrayMethods:
     def nonzero(self): return _np.nonzero(self)
     def take(self, indices, axis=None): return _np.take(self, indices, axis)
     def repeat(self, repeats, axis=None): return _np.repeat(self, repeats, axis)
-    def diagonal(self, offset=0, axis1=0, axis2=1): return _np.diagonal(self, offset, axis1, axis2)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _np.diagonal(self, offset, axis1, axis2)
+
     def searchsorted(self, v, side="left", sorter=None):
         return _np.searchsorted(self, v, side, sorter)
 

@@ -9,7 +9,7 @@ import builtins
 
 import numpy
 
-from ..device import Device, current_device, device_of, get_array_module
+from ..device import Device, current_device, device_of
 from ..ndarray import as_raw, ndarray
 from ..ops import elementwise as ew, manip
 from ._dtypes import check_dtype
@@ -255,8 +255,3 @@ def from_dlpack(x, /, *, device=None, copy: builtins.bool | None = None) -> ndar
     out = ndarray._wrap(raw)
     device = _device(device)
     return out if device is None or device == out.device else out.to_device(device)
-
-
-def _raw_like(x, values):
-    """values as a raw array on x's device (for index arguments of ops)."""
-    return get_array_module(as_raw(x)).asarray(values)

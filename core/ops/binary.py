@@ -6,8 +6,10 @@ from ..autograd import Function
 from ..device import get_array_module
 from .elementwise import unbroadcast
 
+
 def _shape(x):
     return getattr(x, "shape", ())
+
 
 class _Binary(Function):
     """y = xp.<fn>(a, b); backward multiplies by the partials ``(da, db)`` from (xp, a, b, y)."""
@@ -30,12 +32,15 @@ class _Binary(Function):
         return (unbroadcast(gy * da, _shape(self.a)) if na else None,
                 unbroadcast(gy * db, _shape(self.b)) if nb else None)
 
+
 def _binary(name: str, fn: str, partials) -> type:
     return type(name, (_Binary,), {"fn": fn, "partials": staticmethod(partials),
                                    "__doc__": f"Differentiable xp.{fn}."})
 
+
 def _zero(xp, y):
     return xp.zeros_like(y)
+
 
 Arctan2 = _binary("Arctan2", "arctan2", lambda xp, a, b, y: (b / (a * a + b * b),
                                                              -a / (a * a + b * b)))
@@ -51,10 +56,30 @@ Copysign = _binary("Copysign", "copysign", lambda xp, a, b, y: (
 Remainder = _binary("Remainder", "remainder", lambda xp, a, b, y: (
     xp.ones_like(y), -xp.floor_divide(a, b)))
 Fmod = _binary("Fmod", "fmod", lambda xp, a, b, y: (xp.ones_like(y), -xp.trunc(a / b)))
-FloorDivide = _binary("FloorDivide", "floor_divide", lambda xp, a, b, y: (_zero(xp, y),
-                                                                          _zero(xp, y)))
+
+
+class FloorDivide(_Binary):
+    """floor(a / b), with the Array API's values where one operand is infinite (NumPy gives
+    NaN or -1 there: inf // 2 is inf, 1 // -inf is -0); zero gradient."""
+
+    fn = "floor_divide"
+
+    @staticmethod
+    def partials(xp, a, b, y):
+        return _zero(xp, y), _zero(xp, y)
+
+    def forward(self, a, b):
+        y = super().forward(a, b)
+        if y.dtype.kind == "f":
+            xp = get_array_module(a, b)
+            y = xp.where(xp.isinf(a) ^ xp.isinf(b), xp.floor(xp.true_divide(a, b)), y)
+            self.y = y
+        return y
+
+
 FloatPower = _binary("FloatPower", "float_power", lambda xp, a, b, y: (
     b * xp.float_power(a, b - 1), y * xp.log(xp.where(a > 0, a, 1))))
+
 
 class _NanExtreme(Function):
     """fmax/fmin: the non-NaN input wins; ties send the gradient to the first input."""
@@ -73,11 +98,14 @@ class _NanExtreme(Function):
         return (unbroadcast(gy * self.take_a, self.sa) if na else None,
                 unbroadcast(gy * ~self.take_a, self.sb) if nb else None)
 
+
 class Fmax(_NanExtreme):
     fn = "fmax"
 
+
 class Fmin(_NanExtreme):
     fn = "fmin"
+
 
 class Ldexp(Function):
     """x * 2**n for integer n; n gets no gradient."""

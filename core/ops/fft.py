@@ -44,8 +44,8 @@ class FFT(Function):
         xp = get_array_module(gy)
         dual = _DUAL[self.norm]
         if self.kind == "c2c":
-            g = (fft.fftn if self.inverse else fft.ifftn)(gy, s=self.out_s, axes=self.axes,
-                                                        norm=dual)
+            adjoint = fft.fftn if self.inverse else fft.ifftn
+            g = adjoint(gy, s=self.out_s, axes=self.axes, norm=dual)
         elif self.kind == "r2c":
             full = list(self.out_s)
             full[-1] = self.s[-1] if self.s else self.shape[self.axes[-1]]

@@ -23,8 +23,10 @@ __array_namespace_info__ bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 
 complex64 complex128 e inf nan pi newaxis""".split()
 EVERYDAY = """einsum cumsum cumprod vstack hstack outer diag trace argpartition percentile median
 histogram isin concatenate transpose swapaxes split array_split dot inner kron cross
-polyfit polyval vander average quantile ptp allclose isclose array_equal nan_to_num unique""".split()
-LINALG = "norm inv solve det slogdet cholesky eigh eigvalsh svd svdvals qr pinv matrix_power".split()
+polyfit polyval vander average quantile ptp allclose isclose array_equal nan_to_num
+unique""".split()
+LINALG = """norm inv solve det slogdet cholesky eigh eigvalsh svd svdvals qr pinv
+matrix_power""".split()
 FFT = "fft ifft rfft irfft fftn ifftn rfftn irfftn hfft ihfft fftfreq rfftfreq fftshift".split()
 
 

@@ -9,7 +9,7 @@ from gluonkit import np
 rng = onp.random.default_rng(7)
 F = rng.uniform(-2, 2, size=(3, 4)).round(1)  # rounded: ties and repeats occur
 G = rng.uniform(-2, 2, size=(4,)).round(1)
-I = rng.integers(-8, 8, size=(3, 4))
+N = rng.integers(-8, 8, size=(3, 4))
 J = rng.integers(0, 4, size=(4,))
 U = rng.integers(0, 5, size=(7,))
 S = onp.sort(rng.uniform(-2, 2, size=6))
@@ -21,39 +21,39 @@ TABLE = [(n, getattr(np, n), getattr(onp, n), args) for n, args in [
     ("greater", [F, G]), ("greater_equal", [F, 0.5]),
     ("logical_and", [F > 0, G > 0]), ("logical_or", [F > 0, G > 0]),
     ("logical_xor", [F > 0, G > 0]), ("logical_not", [F > 0]),
-    ("bitwise_and", [I, J]), ("bitwise_or", [I, J]), ("bitwise_xor", [I, J]),
-    ("bitwise_invert", [I]), ("bitwise_left_shift", [I, J]), ("bitwise_right_shift", [I, J]),
-    ("gcd", [I, J]), ("lcm", [I, J]),
+    ("bitwise_and", [N, J]), ("bitwise_or", [N, J]), ("bitwise_xor", [N, J]),
+    ("bitwise_invert", [N]), ("bitwise_left_shift", [N, J]), ("bitwise_right_shift", [N, J]),
+    ("gcd", [N, J]), ("lcm", [N, J]),
     ("isnan", [W]), ("isinf", [W]), ("isfinite", [W]), ("signbit", [W]), ("isposinf", [W]),
     ("isneginf", [W]), ("nextafter", [F, G]), ("heaviside", [F, 0.5]),
-    ("isclose", [F, F + 1e-9]), ("count_nonzero", [I]),
-    ("argsort", [F]), ("argmax", [F]), ("argmin", [F]), ("nonzero", [I]),
-    ("argwhere", [I]), ("flatnonzero", [I]), ("searchsorted", [S, G]),
-    ("isin", [I, J]), ("bincount", [U]), ("digitize", [G, S]),
-    ("all", [I]), ("any", [I > 7]),
+    ("isclose", [F, F + 1e-9]), ("count_nonzero", [N]),
+    ("argsort", [F]), ("argmax", [F]), ("argmin", [F]), ("nonzero", [N]),
+    ("argwhere", [N]), ("flatnonzero", [N]), ("searchsorted", [S, G]),
+    ("isin", [N, J]), ("bincount", [U]), ("digitize", [G, S]),
+    ("all", [N]), ("any", [N > 7]),
 ]] + [
-    ("floor_divide_int", np.floor_divide, onp.floor_divide, [I, J + 1]),
-    ("remainder_int", np.remainder, onp.remainder, [I, J + 1]),
+    ("floor_divide_int", np.floor_divide, onp.floor_divide, [N, J + 1]),
+    ("remainder_int", np.remainder, onp.remainder, [N, J + 1]),
     ("argmax_keepdims", lambda x: np.argmax(x, axis=1, keepdims=True),
      lambda x: onp.argmax(x, axis=1, keepdims=True), [F]),
     ("argsort_descending_stable", lambda x: np.argsort(x, axis=None, descending=True),
      lambda x: onp.argsort(-x, axis=None, kind="stable"), [F]),
     ("argpartition_kth", lambda x: np.sort(np.take_along_axis(x, np.argpartition(x, 2), 1))[:, 2],
      lambda x: onp.sort(x)[:, 2], [F]),
-    ("searchsorted_right_sorter", lambda a, v: np.searchsorted(a, v, side="right",
-                                                              sorter=np.argsort(a)),
+    ("searchsorted_right_sorter",
+     lambda a, v: np.searchsorted(a, v, side="right", sorter=np.argsort(a)),
      lambda a, v: onp.searchsorted(a, v, side="right", sorter=onp.argsort(a)), [G, F]),
     ("all_axis_keepdims", lambda x: np.all(x, axis=0, keepdims=True),
-     lambda x: onp.all(x, axis=0, keepdims=True), [I]),
+     lambda x: onp.all(x, axis=0, keepdims=True), [N]),
     ("any_axes", lambda x: np.any(x > 1, axis=(0, 1)), lambda x: onp.any(x > 1, axis=(0, 1)),
      [F]),
     ("count_nonzero_axis", lambda x: np.count_nonzero(x, axis=1),
-     lambda x: onp.count_nonzero(x, axis=1), [I]),
-    ("where_one_arg", np.where, onp.where, [I > 0]),
+     lambda x: onp.count_nonzero(x, axis=1), [N]),
+    ("where_one_arg", np.where, onp.where, [N > 0]),
     ("unique_counts", lambda x: np.unique_counts(x).counts, lambda x: onp.unique_counts(x).counts,
      [U]),
     ("unique_inverse", lambda x: np.unique_inverse(x).inverse_indices,
-     lambda x: onp.unique_inverse(x).inverse_indices, [I]),
+     lambda x: onp.unique_inverse(x).inverse_indices, [N]),
     ("unique_all_indices", lambda x: np.unique_all(x).indices,
      lambda x: onp.unique_all(x).indices, [U]),
     # NumPy 2.3+ returns unique_values unsorted; the Array API leaves the order open.
@@ -64,13 +64,13 @@ TABLE = [(n, getattr(np, n), getattr(onp, n), args) for n, args in [
     ("unique_return_counts", lambda x: np.unique(x, return_counts=True)[1],
      lambda x: onp.unique(x, return_counts=True)[1], [U]),
     ("isin_invert", lambda a, b: np.isin(a, b, invert=True),
-     lambda a, b: onp.isin(a, b, invert=True), [I, J]),
+     lambda a, b: onp.isin(a, b, invert=True), [N, J]),
     ("histogram_counts", lambda x: np.histogram(x, bins=4)[0],
      lambda x: onp.histogram(x, bins=4)[0], [F]),
     ("histogram_edges_range", lambda x: np.histogram(x, bins=3, range=(-1, 1))[1],
      lambda x: onp.histogram(x, bins=3, range=(-1, 1))[1], [F]),
-    ("histogram_weights_density", lambda x, w: np.histogram(x, bins=S, weights=w,
-                                                             density=True)[0],
+    ("histogram_weights_density",
+     lambda x, w: np.histogram(x, bins=S, weights=w, density=True)[0],
      lambda x, w: onp.histogram(x, bins=S, weights=w, density=True)[0], [G, G + 3]),
     ("bincount_weights", lambda x, w: np.bincount(x, weights=w, minlength=9),
      lambda x, w: onp.bincount(x, weights=w, minlength=9), [U, U * 0.5]),
@@ -116,7 +116,7 @@ def test_no_gradient_flows_through_comparisons_and_indices(fn):
 
 
 def test_unique_all_fields_match_numpy():
-    got, want = np.unique_all(np.array(I)), onp.unique_all(I)
+    got, want = np.unique_all(np.array(N)), onp.unique_all(N)
     for field in ("values", "indices", "inverse_indices", "counts"):
         onp.testing.assert_array_equal(getattr(got, field).asnumpy(), getattr(want, field))
 
