@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..device import get_array_module
-from .elementwise import unbroadcast
+from .elementwise import real_if, unbroadcast
 
 
 def _mT(a):
@@ -45,7 +45,7 @@ class Einsum(Function):
             spec = ",".join([out] + [s for s, _ in others]) + "->" + target
             g = xp.einsum(spec, gy, *[o for _, o in others], optimize=len(others) > 1)
             g = g.reshape([n if c in seen else 1 for c, n in zip(sub, x.shape)])
-            grads.append(xp.broadcast_to(g, x.shape).astype(gy.dtype, copy=False))
+            grads.append(real_if(xp.broadcast_to(g, x.shape), x.dtype.kind))
         return tuple(grads)
 
 

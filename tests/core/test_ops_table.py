@@ -137,6 +137,27 @@ TABLE = [
     ("hfft", lambda a: np.fft.hfft(np.fft.fft(a)[:3]), lambda a: onp.fft.hfft(onp.fft.fft(a)[:3]),
      [r(5)]),
     ("abs_ihfft", lambda a: np.abs(np.fft.ihfft(a)), lambda a: onp.abs(onp.fft.ihfft(a)), [r(6)]),
+    # ---- complex chains (complex numbers made by fft of real inputs): conjugate backward
+    ("complex_mul", lambda a, b: np.abs(_f(a) * _f(b)), lambda a, b: onp.abs(_F(a) * _F(b)),
+     [r(5), r(5)]),
+    ("complex_times_real", lambda a, b: np.abs(_f(a) * b * (1 - 2j)),
+     lambda a, b: onp.abs(_F(a) * b * (1 - 2j)), [r(5), r(5)]),
+    ("complex_div", lambda a, b: np.real(_f(a) / _f(b)), lambda a, b: onp.real(_F(a) / _F(b)),
+     [r(5), pos(5)]),
+    ("complex_matmul", lambda a, b: np.abs(_f(a, 0) @ _f(b, 0)),
+     lambda a, b: onp.abs(_F(a, 0) @ _F(b, 0)), [r(3, 3), r(3, 2)]),
+    ("complex_einsum", lambda a, b: np.abs(np.einsum("ij,j->i", _f(a, 0), _f(b))),
+     lambda a, b: onp.abs(onp.einsum("ij,j->i", _F(a, 0), _F(b))), [r(3, 3), r(3)]),
+    ("complex_exp_log_sqrt", lambda a: np.real(np.exp(_f(a) * 0.3) + np.log(_f(a)) +
+                                               np.sqrt(_f(a))),
+     lambda a: onp.real(onp.exp(_F(a) * 0.3) + onp.log(_F(a)) + onp.sqrt(_F(a))), [pos(5)]),
+    ("complex_sin_tanh_pow", lambda a: np.abs(np.sin(_f(a) * 0.3) + np.tanh(_f(a) * 0.2)
+                                              + _f(a) ** 2),
+     lambda a: onp.abs(onp.sin(_F(a) * 0.3) + onp.tanh(_F(a) * 0.2) + _F(a) ** 2), [r(5)]),
+    ("complex_inv", lambda a: np.abs(np.linalg.inv(_f(a, 0) + 4)),
+     lambda a: onp.abs(onp.linalg.inv(_F(a, 0) + 4)), [r(3, 3)]),
+    ("complex_sum_mean", lambda a: np.abs(np.sum(_f(a, 1), axis=0) + np.mean(_f(a, 1))),
+     lambda a: onp.abs(onp.sum(_F(a, 1), axis=0) + onp.mean(_F(a, 1))), [r(2, 3)]),
     ("fftshift", lambda a: np.fft.fftshift(a, axes=1), lambda a: onp.fft.fftshift(a, axes=1),
      [r(2, 5)]),
     ("ifftshift", np.fft.ifftshift, onp.fft.ifftshift, [r(3, 4)]),
@@ -290,6 +311,14 @@ TABLE = [
     ("linalg_trace", lambda a: np.linalg.trace(a, offset=1), lambda a: onp.trace(
         a, offset=1, axis1=-2, axis2=-1), [r(2, 3, 3)]),
 ]
+
+
+def _f(a, axis=-1):
+    return np.fft.fft(a, axis=axis)
+
+
+def _F(a, axis=-1):
+    return onp.fft.fft(a, axis=axis)
 
 
 def _zero_mask(a):
