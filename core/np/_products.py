@@ -6,7 +6,7 @@ import string
 
 from ..ndarray import ndarray
 from ..ops import decomp, linalg as la
-from ._creation import asarray
+from ._creation import asarray, ones
 from ._manip import _axes, broadcast_shapes, broadcast_to, moveaxis, reshape, stack
 
 
@@ -157,7 +157,7 @@ def vander(x, N=None, increasing: bool = False) -> ndarray:
 def polyval(p, x) -> ndarray:
     """The polynomial with coefficients p (highest power first) at x, by Horner's rule."""
     p, x = asarray(p), asarray(x)
-    y = p[0] * ndarray._wrap(x._xp.ones(x.shape, p.dtype))
+    y = p[0] * ones(x.shape, dtype=p.dtype, device=x.device)
     for i in range(1, p.shape[0]):
         y = y * x + p[i]
     return y

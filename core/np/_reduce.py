@@ -9,7 +9,7 @@ import numpy
 
 from ..ndarray import ndarray
 from ..ops import reduce as rd, scan, sorting as so
-from ._creation import asarray
+from ._creation import asarray, full, ones
 from ._dtypes import check_dtype
 from ._manip import _axes, concat, moveaxis, reshape, take
 
@@ -110,7 +110,7 @@ def average(x, axis=None, weights=None, returned: builtins.bool = False,
             raise ValueError("average: 1-D weights need an axis; otherwise weights must have "
                              "x's shape")
         w = reshape(w, [-1 if i == _axes(axis, x.ndim)[0] else 1 for i in range(x.ndim)])
-    total = sum(w * ndarray._wrap(x._xp.ones(x.shape, w.dtype)), axis, keepdims=keepdims)
+    total = sum(w * ones(x.shape, dtype=w.dtype, device=x.device), axis, keepdims=keepdims)
     avg = sum(x * w, axis, keepdims=keepdims) / total
     return (avg, total) if returned else avg
 
@@ -144,7 +144,7 @@ def _cumulative(fn, x, axis, dtype, include_initial, initial):
     if include_initial:
         axis = _axes(axis, x.ndim)[0]
         shape = out.shape[:axis] + (1,) + out.shape[axis + 1:]
-        start = ndarray._wrap(out._xp.full(shape, initial, out.dtype))
+        start = full(shape, initial, dtype=out.dtype, device=out.device)
         out = concat([start, out], axis=axis)
     return out
 
@@ -221,7 +221,7 @@ def quantile(x, q, axis=None, keepdims: builtins.bool = False, method: str = "li
     hi = numpy.minimum(lo + 1, n - 1)
     frac = (pos - lo).astype(s.dtype if s.dtype.kind == "f" else numpy.float64)
     a, b = take(s, lo, axis=-1), take(s, hi, axis=-1)
-    out = a + (b - a) * ndarray._wrap(s._xp.asarray(frac))
+    out = a + (b - a) * asarray(frac, device=s.device)
     out = moveaxis(out, -1, 0)  # (len(q), *kept)
     if keepdims:
         out = reshape(out, (-1,) + tuple(1 if i in axes else n_ for i, n_ in enumerate(x.shape)))
