@@ -93,8 +93,13 @@ def qr(x, /, mode: str = "reduced") -> QRResult:
 
 
 def pinv(x, /, *, rtol=None) -> ndarray:
-    """The Moore-Penrose pseudo-inverse (no gradient)."""
-    return decomp.Factor.apply(asarray(x), kind="pinv", rtol=rtol)
+    """The Moore-Penrose pseudo-inverse (no gradient); singular values below rtol * the
+    largest count as zero (default: eps * max(M, N))."""
+    x = asarray(x)
+    if rtol is None:
+        import numpy
+        rtol = max(x.shape[-2:]) * float(numpy.finfo(x.dtype).eps)
+    return decomp.Factor.apply(x, kind="pinv", rtol=float(rtol))
 
 
 def matrix_rank(x, /, *, rtol=None) -> ndarray:

@@ -172,4 +172,4 @@ class Factor(Function):
         if self.kind == "qr":
             q, r = la.qr(a, mode=self.mode)
             return q if self.part == "Q" else r
-        return la.pinv(a, rtol=self.rtol)
+        return la.pinv(a, rcond=self.rtol)  # CuPy knows rcond only; numpy 2 keeps it

@@ -32,6 +32,8 @@ class Repeat(Function):
 
     def forward(self, x, repeats):
         xp = get_array_module(x, repeats)
+        if hasattr(repeats, "tolist") and xp.__name__ == "cupy":
+            repeats = repeats.tolist()  # NOTE: cupy.repeat takes ints or lists, not arrays
         self.shape, self.repeats = x.shape, repeats
         return xp.repeat(x, repeats, axis=self.axis)
 

@@ -50,7 +50,36 @@ Cosh = _unary("Cosh", "cosh", lambda xp, x, y: xp.sinh(x))
 Arcsinh = _unary("Arcsinh", "arcsinh", lambda xp, x, y: 1 / xp.sqrt(x * x + 1))
 Arccosh = _unary("Arccosh", "arccosh", lambda xp, x, y: 1 / xp.sqrt(x * x - 1))
 Arctanh = _unary("Arctanh", "arctanh", lambda xp, x, y: 1 / (1 - x * x))
-Expm1 = _unary("Expm1", "expm1", lambda xp, x, y: y + 1)
+
+
+class Expm1(_Unary):
+    """exp(x) - 1, accurate near 0; complex x by (e^a cos b - 1) + i e^a sin b with the Array
+    API's values at zeros and infinities (NumPy's complex expm1 misses them)."""
+
+    fn = "expm1"
+
+    @staticmethod
+    def deriv(xp, x, y):
+        return y + 1
+
+    def forward(self, x):
+        if x.dtype.kind != "c":
+            return super().forward(x)
+        xp = get_array_module(x)
+        a, b = x.real, x.imag
+        em1 = xp.expm1(a)
+        re = xp.where(b == 0, em1 + 0.0, em1 * xp.cos(b) - 2 * xp.sin(b / 2) ** 2)
+        im = xp.where(b == 0, b, xp.exp(a) * xp.sin(b))
+        to_minus_one = a == -xp.inf
+        blown = (a == xp.inf) & ~xp.isfinite(b)
+        re = xp.where(to_minus_one, -1.0, xp.where(blown, xp.inf, re))
+        im = xp.where(to_minus_one, 0.0, xp.where(blown, xp.nan, im))
+        y = xp.empty_like(x)
+        y.real[...], y.imag[...] = re, im  # NOTE: re + 1j * im turns inf + nan j into nan
+        self.x, self.y = x, y
+        return y
+
+
 Exp2 = _unary("Exp2", "exp2", lambda xp, x, y: y * math.log(2))
 Log1p = _unary("Log1p", "log1p", lambda xp, x, y: 1 / (1 + x))
 Log2 = _unary("Log2", "log2", lambda xp, x, y: 1 / (x * math.log(2)))

@@ -124,3 +124,34 @@ def test_unique_all_fields_match_numpy():
 def test_nonzero_of_0d_says_what_to_do():
     with pytest.raises(ValueError, match="atleast_1d"):
         np.nonzero(np.array(1.0))
+
+
+def test_factorizations_reconstruct_and_match_numpy(device):
+    """svd, qr, eigh, pinv and matrix_rank: factors carry no gradient, so check them by what
+    they must satisfy, and against NumPy where the result is unique."""
+    a = rng.normal(size=(2, 4, 3))
+    x = np.asarray(a, device=device)
+    U, S, Vh = np.linalg.svd(x, full_matrices=False)
+    onp.testing.assert_allclose((U * S[..., None, :] @ Vh).asnumpy(), a, atol=1e-12)
+    onp.testing.assert_allclose(S.asnumpy(), onp.linalg.svd(a, compute_uv=False))
+    Q, R = np.linalg.qr(x)
+    onp.testing.assert_allclose((Q @ R).asnumpy(), a, atol=1e-12)
+    onp.testing.assert_allclose(onp.abs(R.asnumpy()), onp.abs(onp.linalg.qr(a).R), atol=1e-12)
+    sym = a[0].T @ a[0]
+    w, V = np.linalg.eigh(np.asarray(sym, device=device))
+    onp.testing.assert_allclose((V * w[None, :] @ V.T).asnumpy(), sym, atol=1e-12)
+    onp.testing.assert_allclose(np.linalg.pinv(x).asnumpy(), onp.linalg.pinv(a), atol=1e-12)
+    low = onp.outer(a[0, :, 0], a[0, 0, :])
+    assert int(np.linalg.matrix_rank(np.asarray(low, device=device))) == 1
+    assert not U._requires_grad and not Q._requires_grad
+
+
+def test_complex_expm1_takes_the_array_api_values():
+    inf, nan = onp.inf, onp.nan
+    z = np.asarray([complex(-0.0, 0), complex(inf, 0), complex(-inf, inf), complex(inf, nan),
+                    complex(nan, 0), 1e-9 + 1e-9j], dtype="complex128")
+    got = np.expm1(z).asnumpy()
+    onp.testing.assert_array_equal(got[:5].real, [0, inf, -1, inf, nan])
+    onp.testing.assert_array_equal(got[:5].imag, [0, 0, 0, nan, 0])
+    assert not onp.signbit(got[0].real)
+    onp.testing.assert_allclose(got[5], onp.expm1(1e-9 + 1e-9j), rtol=1e-12)

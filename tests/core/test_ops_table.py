@@ -154,6 +154,8 @@ TABLE = [
     ("complex_sin_tanh_pow", lambda a: np.abs(np.sin(_f(a) * 0.3) + np.tanh(_f(a) * 0.2)
                                               + _f(a) ** 2),
      lambda a: onp.abs(onp.sin(_F(a) * 0.3) + onp.tanh(_F(a) * 0.2) + _F(a) ** 2), [r(5)]),
+    ("complex_expm1", lambda a: np.abs(np.expm1(_f(a) * 0.3)),
+     lambda a: onp.abs(onp.expm1(_F(a) * 0.3)), [r(5)]),
     ("complex_inv", lambda a: np.abs(np.linalg.inv(_f(a, 0) + 4)),
      lambda a: onp.abs(onp.linalg.inv(_F(a, 0) + 4)), [r(3, 3)]),
     ("complex_sum_mean", lambda a: np.abs(np.sum(_f(a, 1), axis=0) + np.mean(_f(a, 1))),
