@@ -76,6 +76,8 @@ def array(obj, dtype=None, device=None, copy: builtins.bool | None = True,
         out = stack([p if dtype is None or p.dtype == dtype else p.astype(dtype)
                      for p in parts])
         return out if ndmin <= out.ndim else out.reshape((1,) * (ndmin - out.ndim) + out.shape)
+    if isinstance(obj, ndarray) and device in (None, obj.device) and ndmin <= obj.ndim:
+        return _from_ndarray(obj, dtype, copy)
     dtype = _default_float(obj, dtype)
     raw = as_raw(obj)
     if device is None and isinstance(obj, ndarray):
@@ -98,11 +100,17 @@ def array(obj, dtype=None, device=None, copy: builtins.bool | None = True,
     return ndarray._wrap(out)
 
 
+def _from_ndarray(x: ndarray, dtype, copy) -> ndarray:
+    """x itself, a copy or a cast, each differentiable (the graph stays connected)."""
+    if dtype is None or dtype == x.dtype:
+        return ew.Copy.apply(x) if copy else x
+    if copy is False:
+        raise ValueError(f"array: copy=False but casting {x.dtype} to {dtype} needs a copy")
+    return ew.Cast.apply(x, dtype=dtype)
+
+
 def asarray(obj, /, dtype=None, device=None, copy: builtins.bool | None = None) -> ndarray:
     """obj as an ndarray, copying only when dtype, device or ``copy=True`` ask for it."""
-    if isinstance(obj, ndarray) and not copy and (dtype is None or numpy.dtype(dtype) ==
-                                                  obj.dtype) and device in (None, obj.device):
-        return obj
     return array(obj, dtype=dtype, device=device, copy=copy)
 
 

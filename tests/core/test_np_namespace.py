@@ -158,3 +158,14 @@ def test_gpu_array_exposes_cuda_array_interface_and_dlpack():
     assert x.asnumpy()[0] == 5.0
     z = np.from_dlpack(cupy.arange(3.0))
     assert z.device == gk.gpu(0)
+
+
+def test_array_and_asarray_of_an_ndarray_stay_in_the_graph():
+    x = np.asarray([1.0, 2.0], dtype="float64").attach_grad()
+    with gk.autograd.record():
+        y = (np.asarray(x, dtype="float32") * np.array(x) * 2).sum()
+    y.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), [4.0, 8.0])
+    assert x.grad.dtype == onp.float64
+    with pytest.raises(ValueError, match="copy=False"):
+        np.asarray(x, dtype="int32", copy=False)
