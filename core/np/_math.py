@@ -14,10 +14,9 @@ from ._creation import asarray
 
 
 def _no_kwargs(name: str, kw: dict):
-    if kw:
-        raise TypeError(f"gluonkit.np.{name}: argument(s) {', '.join(sorted(kw))} are not "
-                        "supported (NumPy's ufunc keywords out=, where=, casting=, order= and "
-                        "dtype=): assign the result, or call .astype() on it")
+    raise TypeError(f"gluonkit.np.{name}: argument(s) {', '.join(sorted(kw))} are not "
+                    "supported (NumPy's ufunc keywords out=, where=, casting=, order= and "
+                    "dtype=): assign the result, or call .astype() on it")
 
 
 def _named(fn, name: str, doc: str):
@@ -27,25 +26,29 @@ def _named(fn, name: str, doc: str):
 
 
 def _unary(name: str, call, doc: str):
+    """A function of one array named ``name`` (its keywords are NumPy's ufunc ones: refused)."""
     def f(x, /, **kw):
-        _no_kwargs(name, kw)
+        if kw:
+            _no_kwargs(name, kw)
         return call(x)
     return _named(f, name, doc)
 
 
 def _binary(name: str, call, doc: str):
     def f(x1, x2, /, **kw):
-        _no_kwargs(name, kw)
+        if kw:
+            _no_kwargs(name, kw)
         return call(x1, x2)
     return _named(f, name, doc)
 
 
+# NOTE: look ``op.apply`` up at call time: a tracer that hooks Function.apply must see it.
 def _op1(name, op, doc):
-    return _unary(name, op.apply, doc)
+    return _unary(name, lambda x: op.apply(x), doc)
 
 
 def _op2(name, op, doc):
-    return _binary(name, op.apply, doc)
+    return _binary(name, lambda a, b: op.apply(a, b), doc)
 
 
 def _xp1(name, op, fn, doc):
