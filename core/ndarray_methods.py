@@ -11,6 +11,7 @@ _np = None  # gluonkit.np, set by bind()
 
 
 def bind(namespace) -> None:
+    """Give the mixin the namespace it calls (gluonkit.np)."""
     global _np
     _np = namespace
 

@@ -193,6 +193,7 @@ def eye(n_rows, n_cols=None, /, k=0, dtype=None, device=None) -> ndarray:
 
 
 def identity(n, dtype=None, device=None) -> ndarray:
+    """The n x n identity matrix."""
     return eye(n, dtype=dtype, device=device)
 
 
@@ -241,6 +242,7 @@ def diag(v, k: int = 0) -> ndarray:
 
 
 def diagflat(v, k: int = 0) -> ndarray:
+    """A 2-D array with the flattened v on its k-th diagonal."""
     return manip.DiagFlat.apply(asarray(v).reshape(-1), k=k)
 
 

@@ -87,10 +87,12 @@ def result_type(*arrays_and_dtypes):
 
 
 def promote_types(type1, type2):
+    """The smallest dtype both type1 and type2 cast to safely."""
     return numpy.promote_types(type1, type2)
 
 
 def issubdtype(arg1, arg2) -> builtins.bool:
+    """Whether arg1's dtype is arg2 or below it in NumPy's type hierarchy."""
     return builtins.bool(numpy.issubdtype(_dtype_of(arg1), _dtype_of(arg2)))
 
 
@@ -109,11 +111,13 @@ def isdtype(dtype, kind) -> builtins.bool:  # noqa: A002
 
 
 def iscomplexobj(x) -> builtins.bool:
+    """Whether x has a complex dtype."""
     return numpy.dtype(_dtype_of(x)).kind == "c" if hasattr(x, "dtype") else \
         numpy.iscomplexobj(x)
 
 
 def isrealobj(x) -> builtins.bool:
+    """Whether x has a non-complex dtype."""
     return not iscomplexobj(x)
 
 

@@ -38,6 +38,7 @@ def reshape(x, /, shape=None, *, copy=None, newshape=None, order: str = "C") -> 
 
 
 def ravel(x, /) -> ndarray:
+    """x flattened to 1-D."""
     return reshape(x, -1)
 
 
@@ -62,6 +63,7 @@ def matrix_transpose(x, /) -> ndarray:
 
 
 def swapaxes(x, axis1: int, axis2: int, /) -> ndarray:
+    """x with axes axis1 and axis2 exchanged."""
     x = asarray(x)
     (a,), (b,) = _axes(axis1, x.ndim), _axes(axis2, x.ndim)
     axes = list(range(x.ndim))
@@ -114,6 +116,7 @@ def broadcast_shapes(*shapes) -> tuple:
 
 
 def broadcast_to(x, /, shape) -> ndarray:
+    """x broadcast to shape (a read-only view; the gradient sums back)."""
     x = asarray(x)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     return sh.BroadcastTo.apply(x, shape=shape)
@@ -127,17 +130,20 @@ def broadcast_arrays(*arrays) -> list:
 
 
 def atleast_1d(*arys):
+    """Each array with at least one axis."""
     out = [asarray(a) if asarray(a).ndim >= 1 else reshape(a, (1,)) for a in arys]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*arys):
+    """Each array with at least two axes (new ones in front)."""
     out = [a if a.ndim >= 2 else reshape(a, (1,) * (2 - a.ndim) + a.shape)
            for a in map(asarray, arys)]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_3d(*arys):
+    """Each array with at least three axes (NumPy's placement: (1, n, 1) for a vector)."""
     def lift(a):
         if a.ndim == 0:
             return reshape(a, (1, 1, 1))
@@ -160,6 +166,7 @@ def concat(arrays, /, *, axis: int | None = 0) -> ndarray:
 
 
 def concatenate(arrays, axis: int | None = 0) -> ndarray:
+    """numpy.concatenate: the arrays joined along axis (None: flattened)."""
     return concat(arrays, axis=axis)
 
 
@@ -173,19 +180,23 @@ def stack(arrays, /, axis: int = 0) -> ndarray:
 
 
 def vstack(tup) -> ndarray:
+    """The arrays joined along the first axis (vectors become rows)."""
     return concat(atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(*tup)], axis=0)
 
 
 def hstack(tup) -> ndarray:
+    """The arrays joined along the second axis (vectors: the first)."""
     arrays = [asarray(a) for a in tup]
     return concat(arrays, axis=0 if arrays[0].ndim == 1 else 1)
 
 
 def dstack(tup) -> ndarray:
+    """The arrays joined along the third axis."""
     return concat(atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(*tup)], axis=2)
 
 
 def column_stack(tup) -> ndarray:
+    """Vectors as columns, joined with 2-D arrays along axis 1."""
     return concat([a if a.ndim >= 2 else reshape(a, (-1, 1)) for a in map(asarray, tup)],
                   axis=1)
 
@@ -223,18 +234,31 @@ def split(x, indices_or_sections, axis: int = 0) -> list:
     return array_split(x, indices_or_sections, axis)
 
 
-def vsplit(x, sections): return split(x, sections, 0)
-def hsplit(x, sections): return split(x, sections, 1 if asarray(x).ndim > 1 else 0)
+def vsplit(x, sections):
+    """split along axis 0."""
+    return split(x, sections, 0)
+
+
+def hsplit(x, sections):
+    """split along axis 1 (axis 0 for vectors)."""
+    return split(x, sections, 1 if asarray(x).ndim > 1 else 0)
 
 
 # ---------------------------------------------------------------------- rearranging
 def flip(x, /, axis=None) -> ndarray:
+    """x with the order of elements reversed along axis (all axes by default)."""
     x = asarray(x)
     return manip.Flip.apply(x, axis=_axes(axis, x.ndim))
 
 
-def fliplr(x) -> ndarray: return flip(x, 1)
-def flipud(x) -> ndarray: return flip(x, 0)
+def fliplr(x) -> ndarray:
+    """x flipped left to right (axis 1)."""
+    return flip(x, 1)
+
+
+def flipud(x) -> ndarray:
+    """x flipped upside down (axis 0)."""
+    return flip(x, 0)
 
 
 def roll(x, /, shift, axis=None) -> ndarray:
@@ -253,6 +277,7 @@ def repeat(x, repeats, /, axis: int | None = None) -> ndarray:
 
 
 def tile(x, repetitions, /) -> ndarray:
+    """x repeated ``repetitions`` times along each axis."""
     reps = (repetitions,) if isinstance(repetitions, int) else tuple(repetitions)
     return manip.Tile.apply(asarray(x), reps=reps)
 
@@ -296,6 +321,16 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0) -> ndarray:
     return sh.Pad.apply(x, pad_width=tuple(map(tuple, width.tolist())), value=constant_values)
 
 
-def ndim(x) -> int: return asarray(x).ndim
-def shape(x) -> tuple: return asarray(x).shape
-def size(x) -> int: return math.prod(asarray(x).shape)
+def ndim(x) -> int:
+    """The number of axes of x."""
+    return asarray(x).ndim
+
+
+def shape(x) -> tuple:
+    """The shape of x."""
+    return asarray(x).shape
+
+
+def size(x) -> int:
+    """The number of elements of x."""
+    return math.prod(asarray(x).shape)

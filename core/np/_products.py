@@ -33,6 +33,7 @@ def vdot(a, b) -> ndarray:
 
 
 def inner(a, b) -> ndarray:
+    """The sum of products over the last axes of a and b."""
     a, b = asarray(a), asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         return a * b

@@ -45,6 +45,7 @@ def prod(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False)
 
 
 def mean(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False) -> ndarray:
+    """The arithmetic mean over axis (all by default)."""
     _out("mean", out)
     x = asarray(x)
     if dtype is not None:

@@ -40,6 +40,7 @@ def sort(x, /, axis: int | None = -1, kind=None, order=None, *,
 
 
 def argpartition(x, kth, axis: int | None = -1) -> ndarray:
+    """Indices that partition x around its kth element (no gradient)."""
     x, axis = _flat_or(x, axis)
     kth = tuple(kth) if isinstance(kth, (list, tuple)) else int(kth)
     return so.Argpartition.apply(x, kth=kth, axis=axis)
@@ -88,6 +89,7 @@ def argwhere(x) -> ndarray:
 
 
 def flatnonzero(x) -> ndarray:
+    """The indices of nonzero elements of the flattened x."""
     return nonzero(reshape(x, -1))[0]
 
 
@@ -101,6 +103,7 @@ def unique_values(x, /) -> ndarray:
 
 
 def unique_counts(x, /) -> UniqueCountsResult:
+    """The distinct values of x and how often each occurs."""
     return UniqueCountsResult(_unique(x, "values"), _unique(x, "counts"))
 
 
@@ -110,6 +113,7 @@ def unique_inverse(x, /) -> UniqueInverseResult:
 
 
 def unique_all(x, /) -> UniqueAllResult:
+    """Values, first indices, inverse indices and counts of x's distinct values."""
     return UniqueAllResult(*(_unique(x, p) for p in ("values", "indices", "inverse", "counts")))
 
 
@@ -132,6 +136,7 @@ def isin(element, test_elements, /, *, invert: builtins.bool = False) -> ndarray
 
 
 def bincount(x, weights=None, minlength: int = 0) -> ndarray:
+    """How often each non-negative integer occurs in x (or the summed weights)."""
     return so.Bincount.apply(asarray(x), weights, minlength=minlength)
 
 
@@ -146,5 +151,6 @@ def histogram(a, bins=10, range=None, density: builtins.bool = False,  # noqa: A
 
 
 def digitize(x, bins, right: builtins.bool = False) -> ndarray:
+    """The index of the bin of bins each element of x falls in."""
     x = asarray(x)
     return so.Digitize.apply(x, asarray(bins, device=x.device), right=right)

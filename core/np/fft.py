@@ -38,22 +38,27 @@ def fft(x, /, n=None, axis: int = -1, norm=None) -> ndarray:
 
 
 def ifft(x, /, n=None, axis: int = -1, norm=None) -> ndarray:
+    """The inverse of fft."""
     return _apply("c2c", x, *_one(n, axis), norm, inverse=True)
 
 
 def fftn(x, /, s=None, axes=None, norm=None) -> ndarray:
+    """The n-D transform over axes (all by default)."""
     return _apply("c2c", x, s, axes, norm)
 
 
 def ifftn(x, /, s=None, axes=None, norm=None) -> ndarray:
+    """The inverse of fftn."""
     return _apply("c2c", x, s, axes, norm, inverse=True)
 
 
 def fft2(x, /, s=None, axes=(-2, -1), norm=None) -> ndarray:
+    """fftn over the last two axes."""
     return fftn(x, s, axes, norm)
 
 
 def ifft2(x, /, s=None, axes=(-2, -1), norm=None) -> ndarray:
+    """ifftn over the last two axes."""
     return ifftn(x, s, axes, norm)
 
 
@@ -70,18 +75,22 @@ def irfft(x, /, n=None, axis: int = -1, norm=None) -> ndarray:
 
 
 def rfftn(x, /, s=None, axes=None, norm=None) -> ndarray:
+    """The n-D transform of real x (the last axis halved)."""
     return _apply("r2c", x, s, axes, norm)
 
 
 def irfftn(x, /, s=None, axes=None, norm=None) -> ndarray:
+    """The inverse of rfftn: real output."""
     return _apply("c2r", x, s, axes, norm)
 
 
 def rfft2(x, /, s=None, axes=(-2, -1), norm=None) -> ndarray:
+    """rfftn over the last two axes."""
     return rfftn(x, s, axes, norm)
 
 
 def irfft2(x, /, s=None, axes=(-2, -1), norm=None) -> ndarray:
+    """irfftn over the last two axes."""
     return irfftn(x, s, axes, norm)
 
 
@@ -94,6 +103,7 @@ def hfft(x, /, n=None, axis: int = -1, norm=None) -> ndarray:
 
 
 def ihfft(x, /, n=None, axis: int = -1, norm=None) -> ndarray:
+    """The inverse of hfft."""
     return rfft(x, n, axis, _DUAL[norm]).conj()
 
 
@@ -103,6 +113,7 @@ def fftfreq(n: int, /, d: float = 1.0, *, dtype=None, device=None) -> ndarray:
 
 
 def rfftfreq(n: int, /, d: float = 1.0, *, dtype=None, device=None) -> ndarray:
+    """The sample frequencies of rfft (non-negative only)."""
     return _on(device, lambda xp: xp.fft.rfftfreq(n, d).astype(dtype or "float32"))
 
 

@@ -45,6 +45,7 @@ def solve(x1, x2, /) -> ndarray:
 
 
 def det(x, /) -> ndarray:
+    """The determinant of (a stack of) square matrices; differentiable."""
     return decomp.Det.apply(_square("det", x))
 
 
@@ -192,6 +193,7 @@ def diagonal(x, /, *, offset: int = 0) -> ndarray:
 
 
 def cross(x1, x2, /, *, axis: int = -1) -> ndarray:
+    """The cross product of 3-vectors along axis."""
     return _cross(x1, x2, axis=axis)
 
 
