@@ -14,6 +14,8 @@ from ._creation import asarray
 
 
 def _no_kwargs(name: str, kw: dict):
+    if all(v is None for v in kw.values()):  # out=None, dtype=None: NumPy's defaults
+        return
     raise TypeError(f"gluonkit.np.{name}: argument(s) {', '.join(sorted(kw))} are not "
                     "supported (NumPy's ufunc keywords out=, where=, casting=, order= and "
                     "dtype=): assign the result, or call .astype() on it")
