@@ -99,5 +99,3 @@ class NdarrayMethods:
 
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None):
         return _np.trace(self, offset, axis1, axis2, dtype)
-
-    def ptp(self, axis=None, keepdims=False): return _np.ptp(self, axis, keepdims)

@@ -170,3 +170,19 @@ def test_array_and_asarray_of_an_ndarray_stay_in_the_graph():
     assert x.grad.dtype == onp.float64
     with pytest.raises(ValueError, match="copy=False"):
         np.asarray(x, dtype="int32", copy=False)
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: a.cumsum(axis=1), lambda a: a.cumprod(), lambda a: a.argsort(axis=0),
+    lambda a: a.round(1), lambda a: a.take([2, 0], axis=1), lambda a: a.repeat(2, axis=0),
+    lambda a: a.diagonal(), lambda a: a.trace(), lambda a: a.conj(),
+    lambda a: a.nonzero()[1], lambda a: a[0].argpartition(1)[:1], lambda a: a.real,
+    lambda a: a.imag, lambda a: a.conjugate(), lambda a: a.mT,
+    lambda a: onp.sort(a[:, 0]).searchsorted(a[1]) if isinstance(a, onp.ndarray)
+    else np.sort(a[:, 0]).searchsorted(a[1]),
+], ids=lambda c: "method")
+def test_added_ndarray_methods_match_numpy(call):
+    a = onp.random.default_rng(1).uniform(-2, 2, (3, 4)).round(2)
+    onp.testing.assert_allclose(call(np.asarray(a)).asnumpy(), call(a))
+    x = np.asarray(a)
+    assert x.itemsize == a.itemsize and x.nbytes == a.nbytes
