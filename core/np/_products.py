@@ -114,8 +114,11 @@ def _expand_ellipsis(subscripts: str, operands) -> tuple[str, list]:
 
 
 def einsum(subscripts: str, *operands) -> ndarray:
-    """Einstein summation ('ij,jk->ik', implicit output and '...' allowed); differentiable
-    except through a subscript repeated within one operand."""
+    """Einstein summation ('ij,jk->ik', 'ii' for a trace, implicit output and '...');
+    differentiable in every operand.
+
+    >>> np.einsum("ij,j->i", np.ones((2, 3)), np.arange(3.0))   # array([3., 3.])
+    """
     operands = [asarray(x) for x in operands]
     spec, operands = _expand_ellipsis(subscripts, operands)
     return decomp.Einsum.apply(*operands, subscripts=spec)

@@ -16,11 +16,29 @@ def _conj(xp, a):
     return xp.conj(a) if a.dtype.kind == "c" else a
 
 
-class Einsum(Function):
-    """xp.einsum with explicit subscripts (``'ij,jk->ik'``, no ellipsis: np.einsum expands it).
+def _einsum_grad(xp, sub: str, x, out: str, others: list, gy):
+    """d/d(operand with subscripts sub) of einsum, given gy and the (subscripts, operand) of the
+    others: an einsum into sub's letters, broadcast over letters only sub has, and written onto
+    the diagonal where sub repeats a letter ('ii->': a trace)."""
+    seen = set(out).union(*[set(s) for s, _ in others])
+    letters = "".join(dict.fromkeys(sub))  # unique, in order
+    size = dict(zip(sub, x.shape))
+    spec = ",".join([out] + [s for s, _ in others]) + "->" + "".join(
+        c for c in letters if c in seen)
+    g = xp.einsum(spec, gy, *[_conj(xp, o) for _, o in others], optimize=len(others) > 1)
+    g = xp.broadcast_to(g.reshape([size[c] if c in seen else 1 for c in letters]),
+                        [size[c] for c in letters])
+    if len(letters) == len(sub):
+        return g
+    grids = xp.ix_(*[xp.arange(size[c]) for c in letters])
+    gx = xp.zeros(x.shape, g.dtype)
+    gx[tuple(grids[letters.index(c)] for c in sub)] = g
+    return gx
 
-    The gradient of operand i is the einsum of gy with the other operands into operand i's
-    subscripts; letters summed only inside operand i come back by broadcasting."""
+
+class Einsum(Function):
+    """xp.einsum with explicit subscripts (``'ij,jk->ik'``, no ellipsis: np.einsum expands it);
+    the gradient of each operand is again an einsum (``_einsum_grad``)."""
 
     def forward(self, *xs):
         self.xs = xs
@@ -30,23 +48,11 @@ class Einsum(Function):
         xp = get_array_module(gy)
         ins, out = self.subscripts.split("->")
         ins = ins.split(",")
-        grads = []
-        for i, (sub, x, need) in enumerate(zip(ins, self.xs, self.needs_input_grad)):
-            if not need:
-                grads.append(None)
-                continue
-            if len(set(sub)) != len(sub):
-                raise NotImplementedError(
-                    f"einsum: no gradient for the repeated subscript in {sub!r} (a diagonal "
-                    "or trace); use gluonkit.np.diagonal / trace for that operand")
-            others = [(s, _conj(xp, o)) for j, (s, o) in enumerate(zip(ins, self.xs)) if j != i]
-            seen = set(out).union(*[set(s) for s, _ in others])
-            target = "".join(c for c in sub if c in seen)
-            spec = ",".join([out] + [s for s, _ in others]) + "->" + target
-            g = xp.einsum(spec, gy, *[o for _, o in others], optimize=len(others) > 1)
-            g = g.reshape([n if c in seen else 1 for c, n in zip(sub, x.shape)])
-            grads.append(real_if(xp.broadcast_to(g, x.shape), x.dtype.kind))
-        return tuple(grads)
+        subs = list(zip(ins, self.xs))
+        return tuple(
+            real_if(_einsum_grad(xp, sub, x, out, subs[:i] + subs[i + 1:], gy), x.dtype.kind)
+            if need else None
+            for i, ((sub, x), need) in enumerate(zip(subs, self.needs_input_grad)))
 
 
 class Inv(Function):
