@@ -1,8 +1,8 @@
 """``gluonkit.np.linalg``: NumPy's and the Array API's linear algebra.
 
-Differentiable: inv, solve, det, slogdet's logabsdet, cholesky, eigvalsh / eigh's eigenvalues,
-svdvals / svd's S, the norms, matrix_power, and the products. No gradient (said by the op):
-eigh's eigenvectors, svd's U and Vh, qr, pinv.
+Differentiable: inv, solve, det, slogdet's logabsdet, cholesky, eigvalsh, eigh, svdvals / svd's
+S, the norms, matrix_power, and the products. No gradient (said by the op): svd's U and Vh, qr,
+pinv, matrix_rank.
 """
 from __future__ import annotations
 
@@ -68,9 +68,10 @@ def eigvalsh(x, /) -> ndarray:
 
 
 def eigh(x, /) -> EighResult:
-    """Eigenvalues (differentiable) and eigenvectors (no gradient) of symmetric matrices."""
+    """Eigenvalues and eigenvectors of symmetric matrices, both differentiable (vectors: for
+    distinct eigenvalues and a loss blind to each vector's sign)."""
     x = _square("eigh", x)
-    return EighResult(decomp.EighValues.apply(x), decomp.Factor.apply(x, kind="eigh"))
+    return EighResult(decomp.EighValues.apply(x), decomp.EighVectors.apply(x))
 
 
 def svdvals(x, /) -> ndarray:

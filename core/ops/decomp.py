@@ -1,6 +1,6 @@
 """Linear algebra beyond matmul: einsum, inverse, solve, determinants, Cholesky, eigenvalues and
-singular values (differentiable), and the factorizations whose vectors carry no gradient here
-(eigenvectors, SVD factors, QR, pseudo-inverse)."""
+eigenvectors and singular values (differentiable), and the factorizations that carry no
+gradient here (SVD factors, QR, pseudo-inverse)."""
 from __future__ import annotations
 
 from ..autograd import Function
@@ -150,6 +150,27 @@ class EighValues(Function):
         return ((self.v * gy[..., None, :]) @ _conj(xp, _mT(self.v)),)
 
 
+class EighVectors(Function):
+    """Eigenvectors of a symmetric a (columns, for ascending eigenvalues).
+
+    Backward (PyTorch's linalg_eigh_backward): V ((V^H gV - (V^H gV)^H) / 2 / E) V^H with
+    E_ij = w_j - w_i; it needs distinct eigenvalues and a loss that ignores each column's sign."""
+
+    def forward(self, a):
+        self.w, self.v = get_array_module(a).linalg.eigh(a)
+        return self.v
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        v, w = self.v, self.w
+        vh = _conj(xp, _mT(v))
+        inner = vh @ gy
+        skew = (inner - _conj(xp, _mT(inner))) / 2
+        gap = w[..., None, :] - w[..., :, None]
+        diag = xp.eye(w.shape[-1], dtype=bool)
+        return (v @ xp.where(diag, 0, skew / xp.where(diag, 1, gap)) @ vh,)
+
+
 class Svdvals(Function):
     """Singular values (descending); ga = U diag(gs) V^H with the reduced factors."""
 
@@ -162,16 +183,13 @@ class Svdvals(Function):
 
 
 class Factor(Function):
-    """One factor of a factorization, with no gradient: ``kind`` 'eigh' (part 'vectors'), 'svd'
-    (parts 'U', 'Vh'; ``full_matrices``), 'qr' (parts 'Q', 'R'; ``mode``) or 'pinv'
-    (``rtol``)."""
+    """One factor of a factorization, with no gradient: ``kind`` 'svd' (parts 'U', 'Vh';
+    ``full_matrices``), 'qr' (parts 'Q', 'R'; ``mode``) or 'pinv' (``rtol``)."""
 
     differentiable = False
 
     def forward(self, a):
         la = get_array_module(a).linalg
-        if self.kind == "eigh":
-            return la.eigh(a)[1]
         if self.kind == "svd":
             u, _, vh = la.svd(a, full_matrices=self.full_matrices)
             return u if self.part == "U" else vh

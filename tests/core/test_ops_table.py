@@ -297,6 +297,8 @@ TABLE = [
      [r(3, 3)]),
     ("eigh_values", lambda a: np.linalg.eigh(a + a.mT).eigenvalues,
      lambda a: onp.linalg.eigh(a + onp.swapaxes(a, -1, -2))[0], [r(2, 3, 3)]),
+    ("eigh_vectors_squared", lambda a: np.linalg.eigh(a + a.mT).eigenvectors ** 2,
+     lambda a: onp.linalg.eigh(a + onp.swapaxes(a, -1, -2))[1] ** 2, [r(2, 3, 3)]),
     ("svdvals", np.linalg.svdvals, lambda a: onp.linalg.svd(a, compute_uv=False), [r(4, 3)]),
     ("norm_vector", np.linalg.norm, onp.linalg.norm, [r(5)]),
     ("norm_fro_axes", lambda a: np.linalg.norm(a, axis=(0, 2)),
