@@ -1,6 +1,6 @@
 """gluonkit.core: the tensor and autograd engine (NumPy on CPU, CuPy on GPU)."""
 from . import autograd, random
-from . import numpy_api as np
+from . import np
 from . import npx
 from .device import (Device, DeviceError, cpu, current_device, device, get_array_module, gpu,
                      num_gpus)

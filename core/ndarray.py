@@ -10,7 +10,9 @@ import numpy
 from . import autograd
 from .device import Device, device_of, get_array_module
 from .graph.tracer import check_host_read, is_tracing
-from .ops import elementwise as ew, linalg, reduce as rd, shape as sh
+from .ndarray_methods import NdarrayMethods
+from .ops import binary as bn, compare as cmp, elementwise as ew, linalg, reduce as rd
+from .ops import shape as sh, sorting as so
 
 __all__ = ["ndarray", "as_raw"]
 
@@ -29,7 +31,7 @@ def _raw_key(key):
 _new = object.__new__
 
 
-class ndarray:
+class ndarray(NdarrayMethods):
     """A device array with autograd. Create one with ``gluonkit.np.array``."""
 
     __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_grad_req", "_fresh",
@@ -141,7 +143,7 @@ class ndarray:
     def tolist(self):
         return self.asnumpy().tolist()
 
-    def to_device(self, d: Device) -> "ndarray":
+    def to_device(self, d: Device, /, *, stream=None) -> "ndarray":
         """A copy on device d (differentiable)."""
         if d == self.device:
             return self
@@ -227,20 +229,20 @@ class ndarray:
     def __pos__(self): return self
     def __abs__(self): return ew.Abs.apply(self)
 
-    def __floordiv__(self, o): return ew.RawUfunc.apply(self, o, name="floor_divide")
-    def __rfloordiv__(self, o): return ew.RawUfunc.apply(o, self, name="floor_divide")
-    def __mod__(self, o): return ew.RawUfunc.apply(self, o, name="remainder")
-    def __rmod__(self, o): return ew.RawUfunc.apply(o, self, name="remainder")
-    def __lt__(self, o): return ew.RawUfunc.apply(self, o, name="less")
-    def __le__(self, o): return ew.RawUfunc.apply(self, o, name="less_equal")
-    def __gt__(self, o): return ew.RawUfunc.apply(self, o, name="greater")
-    def __ge__(self, o): return ew.RawUfunc.apply(self, o, name="greater_equal")
-    def __eq__(self, o): return ew.RawUfunc.apply(self, o, name="equal")
-    def __ne__(self, o): return ew.RawUfunc.apply(self, o, name="not_equal")
-    def __invert__(self): return ew.RawUfunc.apply(self, name="invert")
-    def __and__(self, o): return ew.RawUfunc.apply(self, o, name="bitwise_and")
-    def __or__(self, o): return ew.RawUfunc.apply(self, o, name="bitwise_or")
-    def __xor__(self, o): return ew.RawUfunc.apply(self, o, name="bitwise_xor")
+    def __floordiv__(self, o): return bn.FloorDivide.apply(self, o)
+    def __rfloordiv__(self, o): return bn.FloorDivide.apply(o, self)
+    def __mod__(self, o): return bn.Remainder.apply(self, o)
+    def __rmod__(self, o): return bn.Remainder.apply(o, self)
+    def __lt__(self, o): return cmp.Compare.apply(self, o, op="less")
+    def __le__(self, o): return cmp.Compare.apply(self, o, op="less_equal")
+    def __gt__(self, o): return cmp.Compare.apply(self, o, op="greater")
+    def __ge__(self, o): return cmp.Compare.apply(self, o, op="greater_equal")
+    def __eq__(self, o): return cmp.Compare.apply(self, o, op="equal")
+    def __ne__(self, o): return cmp.Compare.apply(self, o, op="not_equal")
+    def __invert__(self): return cmp.Bitwise.apply(self, op="invert")
+    def __and__(self, o): return cmp.Bitwise.apply(self, o, op="bitwise_and")
+    def __or__(self, o): return cmp.Bitwise.apply(self, o, op="bitwise_or")
+    def __xor__(self, o): return cmp.Bitwise.apply(self, o, op="bitwise_xor")
 
     def _inplace(self, ufunc: str, o):
         if autograd.is_recording() and self._requires_grad:
@@ -348,16 +350,16 @@ class ndarray:
         return ew.Sqrt.apply(self.var(axis=axis, keepdims=keepdims, ddof=ddof))
 
     def argmax(self, axis=None):
-        return rd.RawReduce.apply(self, name="argmax", axis=axis)
+        return so.ArgReduce.apply(self, op="argmax", axis=axis, keepdims=False)
 
     def argmin(self, axis=None):
-        return rd.RawReduce.apply(self, name="argmin", axis=axis)
+        return so.ArgReduce.apply(self, op="argmin", axis=axis, keepdims=False)
 
     def clip(self, a_min=None, a_max=None):
         return ew.Clip.apply(self, a_min=a_min, a_max=a_max)
 
     def dot(self, o):
-        from .numpy_api import dot
+        from .np import dot
         return dot(self, o)
 
     def exp(self): return ew.Exp.apply(self)
@@ -367,8 +369,8 @@ class ndarray:
     def abs(self): return ew.Abs.apply(self)
     def square(self): return ew.Mul.apply(self, self)
 
-    def all(self, axis=None): return rd.RawReduce.apply(self, name="all", axis=axis)
-    def any(self, axis=None): return rd.RawReduce.apply(self, name="any", axis=axis)
+    def all(self, axis=None): return so.AllAny.apply(self, op="all", axis=axis, keepdims=False)
+    def any(self, axis=None): return so.AllAny.apply(self, op="any", axis=axis, keepdims=False)
 
 
 autograd._ndarray = ndarray

@@ -11,6 +11,9 @@ from .predict import predict
 
 # ``import gluonkit.np`` / ``from gluonkit.np import random`` work like real subpackages.
 _sys.modules[__name__ + ".np"] = np
+for _sub in ("fft", "linalg", "random"):
+    _sys.modules[f"{__name__}.np.{_sub}"] = getattr(np, _sub)
+del _sub
 _sys.modules[__name__ + ".npx"] = npx
 _sys.modules[__name__ + ".autograd"] = autograd
 _sys.modules[__name__ + ".random"] = random

@@ -321,12 +321,13 @@ def _getitem(w, n, a):
 
 _UFUNCS = {"less": "Less", "greater": "Greater", "equal": "Equal", "less_equal": "LessOrEqual",
            "greater_equal": "GreaterOrEqual"}
-_LOGICAL = {"bitwise_and": "And", "bitwise_or": "Or", "bitwise_xor": "Xor", "invert": "Not"}
+_LOGICAL = {"bitwise_and": "And", "bitwise_or": "Or", "bitwise_xor": "Xor", "invert": "Not",
+            "logical_and": "And", "logical_or": "Or", "logical_xor": "Xor", "logical_not": "Not"}
 
 
 def _ufunc(w, n, a):
-    """Comparisons (and logical ops on booleans) of ``RawUfunc``."""
-    name = a["name"]
+    """Comparisons, logical ops, and bitwise ops on booleans."""
+    name = a["op"]
     ins = [w.arg(v, next(u for u in n.inputs if u not in w.g.constants)) for v in n.inputs]
     if name in _UFUNCS:
         w.add(_UFUNCS[name], ins, n.output)
@@ -340,7 +341,7 @@ def _ufunc(w, n, a):
 
 
 _TRANSLATORS = {
-    "RawUfunc": _ufunc,
+    "Compare": _ufunc, "Logical": _ufunc, "Bitwise": _ufunc,
     "Conv2d": _conv, "BatchNorm": _batch_norm, "MaxPool2d": _max_pool, "AvgPool2d": _avg_pool,
     "GlobalAvgPool2d": _elementwise("GlobalAveragePool"), "AdaptiveAvgPool2d": _adaptive_pool,
     "Linear": _linear, "MatMul": _elementwise("MatMul"), "Reshape": _reshape,

@@ -25,6 +25,24 @@ def _shape(x):
     return getattr(x, "shape", ())
 
 
+def _kind(x) -> str:
+    """The dtype kind of an array or Python scalar ('c' for complex)."""
+    return "c" if isinstance(x, complex) else getattr(getattr(x, "dtype", None), "kind", "f")
+
+
+def conj(v):
+    """conj(v) for a complex array or scalar, v itself otherwise (no copy).
+
+    NOTE: for complex inputs the gradient of a real loss is dL/dRe + i dL/dIm (PyTorch's
+    convention), so a product's backward multiplies by the *conjugate* of the other factor."""
+    return v.conjugate() if _kind(v) == "c" else v
+
+
+def real_if(g, kind: str):
+    """A gradient in its input's domain: the real part when the input was real."""
+    return g.real if kind != "c" and g.dtype.kind == "c" else g
+
+
 class Add(Function):
     def forward(self, a, b):
         self.sa, self.sb = _shape(a), _shape(b)
@@ -53,12 +71,14 @@ class Mul(Function):
         self.sa, self.sb = _shape(a), _shape(b)
         self.a = a if need[1] else None  # d/db needs a, d/da needs b
         self.b = b if need[0] else None
+        self.ka = _kind(a) if need[0] else None
+        self.kb = _kind(b) if need[1] else None
         return a * b
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
-        return (unbroadcast(gy * self.b, self.sa) if na else None,
-                unbroadcast(gy * self.a, self.sb) if nb else None)
+        return (real_if(unbroadcast(gy * conj(self.b), self.sa), self.ka) if na else None,
+                real_if(unbroadcast(gy * conj(self.a), self.sb), self.kb) if nb else None)
 
 
 class Div(Function):
@@ -68,9 +88,10 @@ class Div(Function):
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
-        ga = gy / self.b
-        gb = unbroadcast(-ga * self.a / self.b, _shape(self.b)) if nb else None
-        return (unbroadcast(ga, _shape(self.a)) if na else None, gb)
+        a, b = self.a, self.b
+        ga = gy / conj(b)
+        gb = real_if(unbroadcast(-ga * conj(a) / conj(b), _shape(b)), _kind(b)) if nb else None
+        return (real_if(unbroadcast(ga, _shape(a)), _kind(a)) if na else None, gb)
 
 
 class Neg(Function):
@@ -92,8 +113,12 @@ class Pow(Function):
     def backward(self, gy):
         na, nb = self.needs_input_grad
         xp = get_array_module(gy)
-        ga = unbroadcast(gy * self.b * self.a ** (self.b - 1), _shape(self.a)) if na else None
-        gb = unbroadcast(gy * self.y * xp.log(self.a), _shape(self.b)) if nb else None
+        a, b = self.a, self.b
+        ga = gb = None
+        if na:
+            ga = real_if(unbroadcast(gy * conj(b * a ** (b - 1)), _shape(a)), _kind(a))
+        if nb:
+            gb = real_if(unbroadcast(gy * conj(self.y * xp.log(a)), _shape(b)), _kind(b))
         return ga, gb
 
 
@@ -103,7 +128,7 @@ class Exp(Function):
         return self.y
 
     def backward(self, gy):
-        return (gy * self.y,)
+        return (gy * conj(self.y),)
 
 
 class Log(Function):
@@ -112,7 +137,7 @@ class Log(Function):
         return get_array_module(x).log(x)
 
     def backward(self, gy):
-        return (gy / self.x,)
+        return (gy / conj(self.x),)
 
 
 class Sqrt(Function):
@@ -121,7 +146,7 @@ class Sqrt(Function):
         return self.y
 
     def backward(self, gy):
-        return (gy / (2 * self.y),)
+        return (gy / (2 * conj(self.y)),)
 
 
 class Abs(Function):
@@ -139,7 +164,7 @@ class Tanh(Function):
         return self.y
 
     def backward(self, gy):
-        return (gy * (1 - self.y * self.y),)
+        return (gy * conj(1 - self.y * self.y),)
 
 
 class Sigmoid(Function):
@@ -250,11 +275,3 @@ class StopGradient(Function):
     def forward(self, x):
         return x
 
-
-class RawUfunc(Function):
-    """A NumPy ufunc with no gradient, by name: comparisons, ``floor_divide``, bitwise ops."""
-
-    differentiable = False
-
-    def forward(self, *xs):
-        return getattr(get_array_module(*xs), self.name)(*xs)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..device import get_array_module
-from .elementwise import unbroadcast
+from .elementwise import _kind, conj, real_if, unbroadcast
 
 
 class MatMul(Function):
@@ -24,11 +24,11 @@ class MatMul(Function):
             g = xp.expand_dims(g, -1)
         ga = gb = None
         if na:
-            ga = xp.matmul(g, xp.swapaxes(b2, -1, -2))
-            ga = unbroadcast(ga, a2.shape).reshape(a.shape)
+            ga = xp.matmul(g, conj(xp.swapaxes(b2, -1, -2)))
+            ga = real_if(unbroadcast(ga, a2.shape).reshape(a.shape), _kind(a))
         if nb:
-            gb = xp.matmul(xp.swapaxes(a2, -1, -2), g)
-            gb = unbroadcast(gb, b2.shape).reshape(b.shape)
+            gb = xp.matmul(conj(xp.swapaxes(a2, -1, -2)), g)
+            gb = real_if(unbroadcast(gb, b2.shape).reshape(b.shape), _kind(b))
         return ga, gb
 
 

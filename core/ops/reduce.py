@@ -97,11 +97,3 @@ class Prod(Function):
         g = _expand(gy, self.x.shape, self.axes, self.keepdims)
         return (g * xp.transpose(others, inverse),)
 
-
-class RawReduce(Function):
-    """A reduction with no gradient, by method name: ``argmax``, ``argmin``, ``all``, ``any``."""
-
-    differentiable = False
-
-    def forward(self, x):
-        return getattr(x, self.name)(axis=self.axis)
