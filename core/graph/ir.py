@@ -153,21 +153,22 @@ def _host(a):
 
 
 def _encode(v):
-    """Attributes as JSON: tuples as lists, and tagged objects for what JSON lacks."""
+    """Attributes as JSON: tuples as lists, and ``{"__tag__": ...}`` objects for what JSON
+    lacks (slices, Ellipsis, dtypes, non-finite floats)."""
     if isinstance(v, dict):
         return {k: _encode(x) for k, x in v.items()}
     if isinstance(v, (tuple, list)):
         return [_encode(x) for x in v]
     if isinstance(v, slice):
-        return {"slice": [_encode(v.start), _encode(v.stop), _encode(v.step)]}
+        return {"__slice__": [_encode(v.start), _encode(v.stop), _encode(v.step)]}
     if v is Ellipsis:
-        return {"ellipsis": True}
+        return {"__ellipsis__": True}
     if isinstance(v, numpy.dtype) or (isinstance(v, type) and issubclass(v, numpy.generic)):
-        return {"dtype": numpy.dtype(v).str}
+        return {"__dtype__": numpy.dtype(v).str}
     if isinstance(v, numpy.generic):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
-        return {"float": repr(v)}
+        return {"__float__": repr(v)}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     raise TypeError(f"graph attribute {v!r} of type {type(v).__name__} has no JSON form")
@@ -177,13 +178,13 @@ def _decode(v):
     if isinstance(v, list):
         return tuple(_decode(x) for x in v)
     if isinstance(v, dict):
-        if set(v) == {"slice"}:
-            return slice(*(_decode(x) for x in v["slice"]))
-        if set(v) == {"ellipsis"}:
+        if set(v) == {"__slice__"}:
+            return slice(*(_decode(x) for x in v["__slice__"]))
+        if set(v) == {"__ellipsis__"}:
             return Ellipsis
-        if set(v) == {"dtype"}:
-            return numpy.dtype(v["dtype"])
-        if set(v) == {"float"}:
-            return float(v["float"])
+        if set(v) == {"__dtype__"}:
+            return numpy.dtype(v["__dtype__"])
+        if set(v) == {"__float__"}:
+            return float(v["__float__"])
         return {k: _decode(x) for k, x in v.items()}
     return v

@@ -13,7 +13,6 @@ from __future__ import annotations
 from gluonkit import autograd, nn
 from gluonkit.core.autograd import Function
 from gluonkit.core.device import get_array_module
-from gluonkit.core.ndarray import as_raw
 
 __all__ = ["SyncBatchNorm", "SyncBatchNormFunction"]
 
@@ -27,8 +26,11 @@ def _channel(v, ndim: int):
 
 
 class SyncBatchNormFunction(Function):
-    """Inputs x, gamma, beta; attributes comm (None: this rank alone), running_mean/var (raw,
-    updated in place), momentum (PyTorch's convention), eps."""
+    """Inputs x, gamma, beta, running_mean, running_var (state updated in place); attributes
+    momentum (PyTorch's convention), eps. The ranks are those of ``gluonkit.dist.current()``
+    at each call (none: this process alone), so a replayed graph synchronises too."""
+
+    mutates = (3, 4)
 
     def _sum(self, xp, v):
         """Per-channel float64 sums over every rank."""
@@ -37,7 +39,12 @@ class SyncBatchNormFunction(Function):
             self.comm.allreduce(v)
         return v
 
-    def forward(self, x, gamma, beta):
+    def forward(self, x, gamma, beta, running_mean, running_var):
+        from . import current
+
+        comm = current()
+        self.comm = comm if comm is not None and comm.size > 1 else None
+        self.running_mean, self.running_var = running_mean, running_var
         xp = get_array_module(x)
         c, nd = x.shape[1], x.ndim
         axes = _axes(x)
@@ -75,31 +82,23 @@ class SyncBatchNormFunction(Function):
             gx = gy - _channel(mean_g, nd) - self.xhat * _channel(mean_gx, nd)
             gx *= _channel(self.gamma * self.invstd, nd)
         need = self.needs_input_grad
-        return (gx, ggamma if need[1] else None, gbeta if need[2] else None)
+        return (gx, ggamma if need[1] else None, gbeta if need[2] else None, None, None)
 
 
 class SyncBatchNorm(nn.BatchNorm):
     """``nn.BatchNorm`` (same arguments and parameter names, so checkpoints load either way)
-    with statistics over all ranks of ``comm`` (default: ``gluonkit.dist.current()``; with none,
-    this process's batch alone, i.e. plain batch norm)."""
+    with statistics over all ranks of ``gluonkit.dist.current()`` (with none, this process's
+    batch alone, i.e. plain batch norm)."""
 
-    def __init__(self, *args, comm=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.gamma.shape or not self.gamma.shape[0]:
             raise ValueError("SyncBatchNorm needs in_channels (its statistics are allreduced, so "
                              "the channel count must be known before the first batch)")
-        self._comm = comm
 
     def forward(self, x):
         if not autograd.is_training() or self._use_global_stats:
             return super().forward(x)
-        from . import current
-
-        comm = self._comm if self._comm is not None else current()
-        if comm is not None and comm.size == 1:
-            comm = None
         return SyncBatchNormFunction.apply(
-            x, self.gamma.data(), self.beta.data(), comm=comm,
-            running_mean=as_raw(self.running_mean.data()),
-            running_var=as_raw(self.running_var.data()),
-            momentum=round(1.0 - self._momentum, 12), eps=self._eps)
+            x, self.gamma.data(), self.beta.data(), self.running_mean.data(),
+            self.running_var.data(), momentum=round(1.0 - self._momentum, 12), eps=self._eps)

@@ -22,9 +22,8 @@ __all__ = ["GraphCache"]
 class GraphCache:
     """Traced graphs of one block, by call signature (at most ``size``, least recent dropped)."""
 
-    def __init__(self, block, static_alloc: bool = False, static_shape: bool = False,
-                 size: int = 8):
-        self.block, self.static_alloc, self.static_shape = block, static_alloc, static_shape
+    def __init__(self, block, static_alloc: bool = False, size: int = 8):
+        self.block, self.static_alloc = block, static_alloc
         self.size = size
         self.entries: OrderedDict = OrderedDict()
         self.last_graph = None  # the most recent raw (unoptimized) trace, for export

@@ -135,7 +135,7 @@ def _fit(cfg: Config, resume: bool, log, ranks) -> dict:
     if cfg.optim.no_bias_decay:
         tricks.apply_no_bias_decay(net)
     if t.hybridize:
-        net.hybridize()
+        net.hybridize(static_alloc=True)
     iters = len(train_loader)
     if t.max_steps_per_epoch:
         iters = min(iters, t.max_steps_per_epoch)

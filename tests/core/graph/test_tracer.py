@@ -258,3 +258,10 @@ def test_hybridize_false_returns_to_eager_and_parent_hybridizes_children():
     finally:
         Tiny.forward = original
     assert calls == [1]
+
+
+def test_attributes_round_trip_through_json():
+    from gluonkit.core.graph.ir import _decode, _encode
+    attrs = {"dtype": onp.dtype("float16"), "key": (slice(1, None, 2), Ellipsis, None, 3),
+             "lo": float("-inf"), "shape": (2, -1), "name": "x", "flag": True}
+    assert _decode(json.loads(json.dumps(_encode(attrs)))) == attrs
