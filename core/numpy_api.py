@@ -10,7 +10,7 @@ import builtins
 import numpy
 
 from . import np_random as random  # noqa: F401  (gluonkit.np.random)
-from .device import Device, current_device
+from .device import Device, current_device, on_device
 from .ndarray import as_raw, ndarray
 from .ops import elementwise as ew, linalg, shape as sh
 
@@ -27,10 +27,8 @@ def _xp(device: Device | None):
 
 def _on(device: Device | None, make):
     d, xp = _xp(device)
-    if d.kind == "gpu":
-        with xp.cuda.Device(d.index):
-            return ndarray._wrap(make(xp))
-    return ndarray._wrap(make(xp))
+    with on_device(d):
+        return ndarray._wrap(make(xp))
 
 
 def _default_float(obj, dtype):
