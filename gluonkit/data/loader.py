@@ -177,6 +177,12 @@ class DataLoader:
         self._pool: _Pool | None = None
         self._finalizer: weakref.finalize | None = None
 
+    def to(self, device, dtype: str | None = None):
+        """This loader's batches as arrays on ``device``, the next one's copy in flight on a
+        copy stream (gluonkit/data/device_prefetch.py); pair with ``pin_memory=True``."""
+        from .device_prefetch import DevicePrefetcher
+        return DevicePrefetcher(self, device, dtype)
+
     def set_epoch(self, epoch: int) -> None:
         """Make the next iteration produce epoch ``epoch``'s order and augmentation."""
         self._epoch = epoch

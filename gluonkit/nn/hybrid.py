@@ -13,6 +13,7 @@ from collections import OrderedDict
 from gluonkit import autograd
 from gluonkit.core import ndarray
 from gluonkit.core.graph import Executor, TraceError, optimize, trace
+from gluonkit.core.graph.cuda_graph import CudaGraphExecutor
 
 from . import parameter
 
@@ -43,6 +44,8 @@ class GraphCache:
         self.last_graph = graph
         mode = "train" if graph.training else "predict"
         executor = Executor(optimize(graph, mode), static_alloc=self.static_alloc)
+        if self.static_alloc and self.static_shape:  # on the GPU: predict replays as CUDA graphs
+            executor = CudaGraphExecutor(executor)
         self.entries[key] = (executor, [params[name] for name in executor.graph.params],
                              graph.structure)
         if len(self.entries) > self.size:

@@ -67,6 +67,7 @@ class Trainer:
         graph does not reapply an old gradient.
         """
         o = self._optimizer
+        entries = []
         for name, p in self._params:
             data = p.data()
             if data.grad is None or not data.grad_is_fresh:
@@ -75,7 +76,8 @@ class Trainer:
             state = self._states.get(name)
             if state is None:
                 state = self._states[name] = o.create_state(data.raw)
-            o.update(data.raw, data.grad.raw, state, p.lr_mult, p.wd_mult)
+            entries.append((data.raw, data.grad.raw, state, p.lr_mult, p.wd_mult))
+        o.update_many(entries)
         o.num_update += 1
 
     def zero_grad(self) -> None:
