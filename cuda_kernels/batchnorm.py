@@ -38,6 +38,9 @@ _SUMS = {relu: _sums(relu) for relu in (False, True)}
 
 def bn_grad_sums(gy, y, xhat, axis: tuple, relu: bool) -> tuple:
     """(gbeta, ggamma) over ``axis``; ``y`` is the saved output (read only with ``relu``)."""
+    if gy.dtype.itemsize == 8:  # float64 keeps float64 sums (the kernels accumulate in float32)
+        g = gy * (y > 0) if relu else gy
+        return g.sum(axis=axis), (g * xhat).sum(axis=axis)
     total, weighted = _SUMS[relu]
     return total(gy, y, axis=axis), weighted(gy, y, xhat, axis=axis)
 

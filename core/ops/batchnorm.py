@@ -58,8 +58,9 @@ class BatchNorm(Function):
                 for_blocks(block, c, x.size, xp)
             else:  # float32 statistics, then one fused pass (its reference: block above)
                 from gluonkit.cuda_kernels.batchnorm import bn_fwd
-                mean[...] = x.mean(axis=_axes(x), dtype=numpy.float32)
-                var[...] = x.var(axis=_axes(x), dtype=numpy.float32)
+                acc = numpy.promote_types(x.dtype, numpy.float32)  # 16-bit: float32 statistics
+                mean[...] = x.mean(axis=_axes(x), dtype=acc)
+                var[...] = x.var(axis=_axes(x), dtype=acc)
                 self.invstd[...] = 1 / xp.sqrt(var + eps)
                 bn_fwd(x, _channel(mean, nd), _channel(self.invstd, nd), _channel(self.gamma, nd),
                        _channel(beta, nd), self.relu, self.xhat, y)

@@ -17,11 +17,13 @@ def _log_softmax(x, axis):
 
 def _short_axis(x, axis):
     """(axis length, inner size) when a CuPy softmax over ``axis`` runs as one fused kernel
-    (the split-attention softmax over the radix), else None."""
+    (the split-attention softmax over the radix; it computes in float32), else None."""
     from gluonkit.cuda_kernels.elementwise import MAX_SOFTMAX_AXIS
     axis = axis % x.ndim
     r = x.shape[axis]
-    return (r, int(numpy.prod(x.shape[axis + 1:]))) if r <= MAX_SOFTMAX_AXIS else None
+    if r > MAX_SOFTMAX_AXIS or x.dtype == numpy.float64:
+        return None
+    return r, int(numpy.prod(x.shape[axis + 1:]))
 
 
 class Softmax(Function):
