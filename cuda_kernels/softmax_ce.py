@@ -72,8 +72,8 @@ def backward(x, lse, target, eps: float, scale):
     scale = cupy.ascontiguousarray(cupy.broadcast_to(scale, (n,)), dtype=x.dtype)
     gx = cupy.empty_like(x)
     if target.ndim == 1:
-        _bwd_hard(x, lse, target.astype(numpy.int64, copy=False), scale, x.dtype.type(eps),
-                  numpy.int32(c), gx)
+        _bwd_hard(x, lse, cupy.ascontiguousarray(target, dtype=numpy.int64), scale,
+                  x.dtype.type(eps), numpy.int32(c), gx)
     else:
         _bwd_soft(x, lse, cupy.ascontiguousarray(target, dtype=x.dtype), scale,
                   x.dtype.type(eps), numpy.int32(c), gx)
