@@ -6,5 +6,5 @@ from .device import (Device, DeviceError, cpu, current_device, device, get_array
                      num_gpus)
 from .ndarray import ndarray
 
-__all__ = ["autograd", "dtypes", "random", "np", "npx", "Device", "DeviceError", "cpu", "gpu", "num_gpus",
-           "device", "current_device", "get_array_module", "ndarray"]
+__all__ = ["autograd", "dtypes", "random", "np", "npx", "Device", "DeviceError", "cpu", "gpu",
+           "num_gpus", "device", "current_device", "get_array_module", "ndarray"]

@@ -9,7 +9,7 @@ On the CPU the batches are only converted (and cast) to gluonkit arrays.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import numpy as onp
 
