@@ -10,6 +10,8 @@ import abc
 import contextlib
 import threading
 
+from .device import scope_of
+
 __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
            "Function", "backward", "grad", "GraphFreedError", "saved_bytes"]
 
@@ -142,7 +144,8 @@ class Function(metaclass=abc.ABCMeta):
                 fn.needs_input_grad = needs
             else:
                 needs = None
-        y = arr._wrap(fn.forward(*raws))
+        with scope_of(raws):  # an op on gpu(1) arrays allocates and launches on device 1
+            y = arr._wrap(fn.forward(*raws))
         if needs is not None:
             # NOTE: keep the producing node (or the leaf), never an intermediate array:
             # an input's data stays alive only if forward saved it for backward.
@@ -217,7 +220,8 @@ def _run_backward(heads, head_grads, retain_graph, variables=None):
         if id(fn) in watched:
             v = watched[id(fn)]
             found[id(v)] = (v, gy)
-        gxs = fn.backward(gy)
+        with scope_of((gy,)):
+            gxs = fn.backward(gy)
         for parent, gx in zip(fn.parents, gxs):
             if gx is None or parent is None:
                 continue

@@ -4,12 +4,13 @@ CuPy is imported only when a GPU is asked for, so a CPU-only machine never needs
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy
 
 __all__ = ["Device", "DeviceError", "cpu", "gpu", "num_gpus", "device", "current_device",
-           "get_array_module", "device_of"]
+           "get_array_module", "device_of", "on_device", "scope_of"]
 
 
 class DeviceError(RuntimeError):
@@ -23,7 +24,7 @@ def _cupy():
     except ImportError as e:
         raise DeviceError(
             "a GPU was requested but CuPy is not installed: install it with "
-            "`pip install gluonkit[gpu]` (cupy-cuda12x) on a machine with an NVIDIA GPU"
+            "`pip install gluonkit[gpu]` (cupy-cuda13x) on a machine with an NVIDIA GPU"
         ) from e
     return cupy
 
@@ -120,3 +121,25 @@ def device_of(raw) -> Device:
     if type(raw).__module__.startswith("cupy"):
         return Device("gpu", raw.device.id)
     return Device("cpu", 0)
+
+
+_NO_SCOPE = contextlib.nullcontext()
+
+
+def on_device(d: Device):
+    """A context in which CuPy allocates and launches on ``d`` (a no-op for the CPU).
+
+    The one device scope of the core: creation functions, transfers, generators and ops enter
+    it, so an op on ``gpu(1)`` arrays runs on device 1 whatever CuPy's current device is.
+    """
+    if d.kind == "cpu":
+        return _NO_SCOPE
+    return _cupy().cuda.Device(d.index)
+
+
+def scope_of(raws):
+    """``on_device`` of the first CuPy array among ``raws`` (a shared no-op when there is none)."""
+    for a in raws:
+        if type(a).__module__.startswith("cupy"):
+            return a.device  # a cupy.cuda.Device: entering it makes it current
+    return _NO_SCOPE

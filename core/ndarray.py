@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy
 
 from . import autograd
-from .device import Device, device_of, get_array_module
+from .device import Device, device_of, get_array_module, on_device
 from .graph.tracer import check_host_read, is_tracing
 from .ndarray_methods import NdarrayMethods
 from .ops import binary as bn, compare as cmp, elementwise as ew, linalg, reduce as rd
@@ -391,7 +391,6 @@ class _ToDevice(ew.Function):
 def _move(raw, d: Device):
     if d.kind == "cpu":
         return raw.get() if type(raw).__module__.startswith("cupy") else raw
-    xp = d.xp
-    with xp.cuda.Device(d.index):
-        return xp.asarray(raw)
+    with on_device(d):
+        return d.xp.asarray(raw)
 

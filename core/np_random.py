@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy
 
 from . import random as _random
-from .device import Device, current_device
+from .device import Device, current_device, on_device
 from .ndarray import ndarray
 
 seed = _random.seed
@@ -12,11 +12,8 @@ seed = _random.seed
 
 def _sample(device: Device | None, draw):
     d = device or current_device()
-    if d.kind == "gpu":
-        import cupy
-        with cupy.cuda.Device(d.index):
-            return ndarray._wrap(draw(_random.generator(d)))
-    return ndarray._wrap(draw(_random.generator(d)))
+    with on_device(d):
+        return ndarray._wrap(draw(_random.generator(d)))
 
 
 def _size(size):

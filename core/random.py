@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy
 
-from .device import Device, current_device
+from .device import Device, current_device, on_device
 
 __all__ = ["seed", "generator", "get_state", "set_state"]
 
@@ -28,8 +28,8 @@ def generator(device: Device | None = None):
         if device.kind == "cpu":
             gen = numpy.random.Generator(numpy.random.PCG64(numpy.random.SeedSequence(entropy)))
         else:
-            import cupy
-            with cupy.cuda.Device(device.index):
+            cupy = device.xp
+            with on_device(device):
                 gen = cupy.random.Generator(cupy.random.XORWOW(
                     None if entropy is None else numpy.random.SeedSequence(entropy)
                     .generate_state(1)[0]))

@@ -3,6 +3,8 @@
     python scripts/benchmark.py --workload lenet_train [--device cpu|gpu] [--compare torch]
     python scripts/benchmark.py --workload resnet50_infer --hybridize --compare onnxruntime
     python scripts/benchmark.py --workload resnet50_infer --profile   # per-op time of a replay
+    python scripts/benchmark.py --workload models --device gpu --dtype float16 --compare torch
+    python scripts/benchmark.py --workload resnet50_infer --device gpu --profile  # CUDA events
     python scripts/benchmark.py --workload models --compare torch     # every model workload
     python scripts/benchmark.py --workload ops        # conv/BN at ResNet-50 shapes vs GEMM rate
     python scripts/benchmark.py --workload data       # JPEG decode + ImageNet augmentation
@@ -50,7 +52,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
     p.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
-    p.add_argument("--dtype", default="float32", choices=["float32", "float64", "float16"])
+    p.add_argument("--dtype", default="float32",
+                   choices=["float32", "float64", "float16", "bfloat16"],
+                   help="16-bit: mixed precision (float32 master weights; PyTorch runs AMP)")
+    p.add_argument("--tf32", action="store_true",
+                   help="GPU: float32 GEMMs on TF32 tensor cores (both gluonkit and PyTorch)")
     p.add_argument("--steps", type=int, help="timed steps (the median is reported)")
     p.add_argument("--batch", type=int, help="batch size (default: the workload's own)")
     p.add_argument("--compare", choices=["torch", "onnxruntime"],
@@ -72,6 +78,9 @@ def main(argv=None) -> int:
         print("--device gpu: no CUDA device (or CuPy) here", file=sys.stderr)
         return 2
     device = gk.gpu(0) if args.device == "gpu" else gk.cpu()
+    if args.tf32:
+        from gluonkit.core.gpu_math import allow_tf32
+        allow_tf32(True)  # PyTorch follows gluonkit's setting (bench_models._torch_step)
     for row in WORKLOADS[args.workload](args, device):
         print(json.dumps(row), flush=True)
     return 0

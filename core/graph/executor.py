@@ -12,6 +12,7 @@ import time
 
 from .. import alloc, autograd
 from ..autograd import Function
+from ..device import scope_of
 from .ir import Graph
 
 __all__ = ["Executor"]
@@ -59,7 +60,7 @@ class Executor:
         vals = self.template.copy()
         for v, x in zip(self.external, inputs + params):
             vals[v] = x
-        with alloc.pooled(self.pool):
+        with alloc.pooled(self.pool), scope_of(inputs + params):
             for cls, attrs, ins, out, free in self.steps:
                 fn = _new(cls)
                 fn.__dict__.update(attrs)
@@ -132,7 +133,7 @@ class GraphFunction(Function):
             vals[v] = x
             value_needs[v] = need
         tape = []
-        with alloc.pooled(ex.pool):
+        with alloc.pooled(ex.pool), scope_of(externals):
             self._run(ex, vals, value_needs, tape)
         self.tape, self.value_needs, self.external = tape, value_needs, ex.external
         self.outputs = ex.graph.outputs

@@ -9,7 +9,7 @@ import builtins
 
 import numpy
 
-from ..device import Device, current_device, device_of
+from ..device import Device, current_device, device_of, on_device
 from ..graph.tracer import is_tracing
 from ..ndarray import as_raw, ndarray
 from ..ops import elementwise as ew, manip
@@ -36,11 +36,8 @@ def _device(d) -> Device | None:
 
 def _on(device, make):
     d = _device(device) or current_device()
-    xp = d.xp
-    if d.kind == "gpu":
-        with xp.cuda.Device(d.index):
-            return ndarray._wrap(make(xp))
-    return ndarray._wrap(make(xp))
+    with on_device(d):
+        return ndarray._wrap(make(d.xp))
 
 
 def _default_float(obj, dtype):
@@ -97,7 +94,7 @@ def array(obj, dtype=None, device=None, copy: builtins.bool | None = True,
                           ndmin=ndmin)
     else:
         xp = device.xp
-        with xp.cuda.Device(device.index):
+        with on_device(device):
             out = xp.array(raw, dtype=dtype, copy=builtins.bool(copy is not False), ndmin=ndmin)
     check_dtype("array", out.dtype, "obj")
     return ndarray._wrap(out)
@@ -258,7 +255,7 @@ def from_dlpack(x, /, *, device=None, copy: builtins.bool | None = None) -> ndar
         raw = numpy.from_dlpack(x, copy=copy)
     elif kind == _DLPACK_CUDA:
         import cupy
-        with cupy.cuda.Device(index):
+        with on_device(Device("gpu", index)):
             raw = cupy.from_dlpack(x)
         if copy:
             raw = raw.copy()

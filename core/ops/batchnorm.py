@@ -8,6 +8,8 @@ block's passes staying in cache.
 """
 from __future__ import annotations
 
+import numpy
+
 from ..autograd import Function
 from ..device import get_array_module
 from ..parallel import for_blocks
@@ -52,7 +54,16 @@ class BatchNorm(Function):
                 hs *= _channel(self.invstd[s], nd)
                 self._affine(xp, hs, self.gamma[s], beta[s], ys)
 
-            for_blocks(block, c, x.size, xp)
+            if xp is numpy:
+                for_blocks(block, c, x.size, xp)
+            else:  # float32 statistics, then one fused pass (its reference: block above)
+                from gluonkit.cuda_kernels.batchnorm import bn_fwd
+                acc = numpy.promote_types(x.dtype, numpy.float32)  # 16-bit: float32 statistics
+                mean[...] = x.mean(axis=_axes(x), dtype=acc)
+                var[...] = x.var(axis=_axes(x), dtype=acc)
+                self.invstd[...] = 1 / xp.sqrt(var + eps)
+                bn_fwd(x, _channel(mean, nd), _channel(self.invstd, nd), _channel(self.gamma, nd),
+                       _channel(beta, nd), self.relu, self.xhat, y)
             self._update_running(mean, var, x.size // c)
         else:
             self.x, self.mean = x, self.running_mean.astype(x.dtype)
@@ -83,6 +94,8 @@ class BatchNorm(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         need = self.needs_input_grad
+        if xp is not numpy and self.training:
+            return self._backward_fused(gy, need)
         c, nd = gy.shape[1], gy.ndim
         axes = _axes(gy)
         n = gy.dtype.type(gy.size // c)
@@ -111,6 +124,19 @@ class BatchNorm(Function):
             out *= scale
 
         for_blocks(block, c, gy.size, xp)
+        return (gx, ggamma if need[1] else None, gbeta if need[2] else None, None, None)
+
+
+    def _backward_fused(self, gy, need):
+        """The training backward below as two reductions and one pass (CuPy kernels)."""
+        from gluonkit.cuda_kernels.batchnorm import bn_bwd, bn_grad_sums
+        nd, n = gy.ndim, gy.size // gy.shape[1]
+        y = self.y if self.relu else gy
+        gbeta, ggamma = bn_grad_sums(gy, y, self.xhat, _axes(gy), self.relu)
+        gx = None
+        if need[0]:
+            gx = bn_bwd(gy, y, self.xhat, _channel(self.gamma * self.invstd, nd),
+                        _channel(gbeta / n, nd), _channel(ggamma / n, nd), self.relu)
         return (gx, ggamma if need[1] else None, gbeta if need[2] else None, None, None)
 
 

@@ -1,6 +1,8 @@
 """Softmax, log-softmax and softmax cross-entropy with fused, numerically stable formulas."""
 from __future__ import annotations
 
+import numpy
+
 from ..autograd import Function
 from ..device import get_array_module
 
@@ -13,15 +15,38 @@ def _log_softmax(x, axis):
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+def _short_axis(x, axis):
+    """(axis length, inner size) when a CuPy softmax over ``axis`` runs as one fused kernel
+    (the split-attention softmax over the radix; it computes in float32), else None."""
+    from gluonkit.cuda_kernels.elementwise import MAX_SOFTMAX_AXIS
+    axis = axis % x.ndim
+    r = x.shape[axis]
+    if r > MAX_SOFTMAX_AXIS or x.dtype == numpy.float64:
+        return None
+    return r, int(numpy.prod(x.shape[axis + 1:]))
+
+
 class Softmax(Function):
     def forward(self, x):
         xp = get_array_module(x)
+        self.fused = xp is not numpy and _short_axis(x, self.axis)
+        if self.fused:
+            from gluonkit.cuda_kernels.elementwise import softmax_axis
+            self.y = xp.empty(x.shape, x.dtype)
+            softmax_axis(xp.ascontiguousarray(x), *self.fused, self.y)
+            return self.y
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
 
     def backward(self, gy):
         y = self.y
+        if self.fused:
+            from gluonkit.cuda_kernels.elementwise import softmax_axis_bwd
+            xp = get_array_module(gy)
+            gx = xp.empty(y.shape, y.dtype)
+            softmax_axis_bwd(y, xp.ascontiguousarray(gy, dtype=y.dtype), *self.fused, gx)
+            return (gx,)
         return (y * (gy - (gy * y).sum(axis=self.axis, keepdims=True)),)
 
 
@@ -40,6 +65,12 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x, target):
         xp = get_array_module(x)
+        self.lse = None
+        if xp is not numpy:  # one kernel per row; the formula below is its reference
+            from gluonkit.cuda_kernels import softmax_ce
+            self.dtype, self.target = x.dtype, target
+            self.x, loss, self.lse = softmax_ce.forward(x, target, self.label_smoothing)
+            return self._reduce(loss.astype(x.dtype, copy=False))
         n, c = x.shape
         logp = _log_softmax(x, 1)
         eps = self.label_smoothing
@@ -54,7 +85,9 @@ class SoftmaxCrossEntropy(Function):
                 t = (1 - eps) * t + eps / c
             loss = -(t * logp).sum(axis=1)
         self.logp, self.target = logp, target
-        loss = loss.astype(x.dtype, copy=False)
+        return self._reduce(loss.astype(x.dtype, copy=False))
+
+    def _reduce(self, loss):
         if self.reduction == "mean":
             return loss.mean()
         if self.reduction == "sum":
@@ -63,6 +96,13 @@ class SoftmaxCrossEntropy(Function):
 
     def backward(self, gy):
         xp = get_array_module(gy)
+        if self.lse is not None:
+            from gluonkit.cuda_kernels import softmax_ce
+            n = self.x.shape[0]
+            scale = gy / n if self.reduction == "mean" else gy
+            gx = softmax_ce.backward(self.x, self.lse, self.target, self.label_smoothing,
+                                     scale.astype(self.x.dtype))
+            return (gx.astype(self.dtype, copy=False), None)
         n, c = self.logp.shape
         eps = self.label_smoothing
         g = xp.exp(self.logp)  # softmax

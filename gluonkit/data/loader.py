@@ -56,9 +56,9 @@ def _pinned_copy(view: onp.ndarray) -> Any:
     """A copy in page-locked host memory (fast, asynchronous host-to-GPU transfers)."""
     try:
         import cupyx
-    except ImportError:
+        out = cupyx.empty_pinned(view.shape, view.dtype)
+    except (ImportError, RuntimeError):  # no CuPy, or CuPy without a CUDA driver (CI machines)
         return onp.array(view)
-    out = cupyx.empty_pinned(view.shape, view.dtype)
     out[...] = view
     return out
 
@@ -178,6 +178,12 @@ class DataLoader:
         self._carry = onp.zeros(0, dtype=onp.int64)
         self._pool: _Pool | None = None
         self._finalizer: weakref.finalize | None = None
+
+    def to(self, device, dtype: str | None = None):
+        """This loader's batches as arrays on ``device``, the next one's copy in flight on a
+        copy stream (gluonkit/data/device_prefetch.py); pair with ``pin_memory=True``."""
+        from .device_prefetch import DevicePrefetcher
+        return DevicePrefetcher(self, device, dtype)
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next iteration produce epoch ``epoch``'s order and augmentation."""

@@ -254,11 +254,11 @@ class HybridBlock(Block):
 
         Children are hybridized too; inside this block's trace they are part of its graph.
         ``static_alloc``: replays reuse their buffers across calls (a pool per graph).
-        ``static_shape`` is accepted for Gluon code: graphs are always kept per input shape
-        (a new shape traces a new graph), which is what it asks for.
+        Graphs are always kept per input shape (a new shape traces a new graph); with
+        ``static_shape`` too, predict-mode replays on a GPU run as captured CUDA graphs.
         """
         from .hybrid import GraphCache
-        graphs = GraphCache(self, static_alloc, cache_size) if active else None
+        graphs = GraphCache(self, static_alloc, static_shape, cache_size) if active else None
         object.__setattr__(self, "_graphs", graphs)
         for child in self.children():
             child.hybridize(active, static_alloc=static_alloc, static_shape=static_shape,

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from gluonkit import autograd
 from gluonkit.core import ndarray
 from gluonkit.core.graph import Executor, TraceError, optimize, trace
+from gluonkit.core.graph.cuda_graph import CudaGraphExecutor
 
 from . import parameter
 
@@ -22,8 +23,9 @@ __all__ = ["GraphCache"]
 class GraphCache:
     """Traced graphs of one block, by call signature (at most ``size``, least recent dropped)."""
 
-    def __init__(self, block, static_alloc: bool = False, size: int = 8):
-        self.block, self.static_alloc = block, static_alloc
+    def __init__(self, block, static_alloc: bool = False, static_shape: bool = False,
+                 size: int = 8):
+        self.block, self.static_alloc, self.static_shape = block, static_alloc, static_shape
         self.size = size
         self.entries: OrderedDict = OrderedDict()
         self.last_graph = None  # the most recent raw (unoptimized) trace, for export
@@ -42,6 +44,8 @@ class GraphCache:
         self.last_graph = graph
         mode = "train" if graph.training else "predict"
         executor = Executor(optimize(graph, mode), static_alloc=self.static_alloc)
+        if self.static_alloc and self.static_shape:  # on the GPU: predict replays as CUDA graphs
+            executor = CudaGraphExecutor(executor)
         self.entries[key] = (executor, [params[name] for name in executor.graph.params],
                              graph.structure)
         if len(self.entries) > self.size:

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 import numpy as onp
 
 from gluonkit.core.device import get_array_module
+from gluonkit.core.dtypes import is_low_precision
 
 __all__ = ["Optimizer", "SGD", "NAG", "Adam", "AdamW", "RMSProp", "create"]
 
@@ -53,7 +54,7 @@ class Optimizer(ABC):
         """Zeroed state arrays for a raw ``weight``, plus a float32 ``master`` copy if asked."""
         xp = get_array_module(weight)
         state = {}
-        if self.multi_precision and weight.dtype == onp.float16:
+        if self.multi_precision and is_low_precision(weight.dtype):
             state["master"] = weight.astype(onp.float32)
         like = state.get("master", weight)
         state.update({name: xp.zeros_like(like) for name in self.state_names})
@@ -71,6 +72,15 @@ class Optimizer(ABC):
         self.step(w, g, state, lr, wd)
         if w is not weight:
             weight[...] = w.astype(weight.dtype)
+
+    def update_many(self, entries: list) -> None:
+        """``update(*entry)`` for each (weight, grad, state, lr_mult, wd_mult); on the GPU,
+        SGD/NAG/Adam/AdamW run as one multi-tensor launch (gluonkit/cuda_kernels/multi_tensor)."""
+        if entries and get_array_module(entries[0][0]) is not onp:
+            from gluonkit.cuda_kernels import multi_tensor
+            entries = multi_tensor.update(self, entries)
+        for entry in entries:
+            self.update(*entry)
 
     @abstractmethod
     def step(self, w, g, state: dict, lr: float, wd: float) -> None:

@@ -76,6 +76,7 @@ class Trainer:
         fresh = [p.data().grad_is_fresh for _, p in live]
         if self._reduce_gradients is not None:
             fresh = self._reduce_gradients([p for _, p in live], fresh)
+        entries = []
         for (name, p), is_fresh in zip(live, fresh):
             if not is_fresh:
                 continue
@@ -84,7 +85,8 @@ class Trainer:
             state = self._states.get(name)
             if state is None:
                 state = self._states[name] = o.create_state(data.raw)
-            o.update(data.raw, data.grad.raw, state, p.lr_mult, p.wd_mult)
+            entries.append((data.raw, data.grad.raw, state, p.lr_mult, p.wd_mult))
+        o.update_many(entries)
         o.num_update += 1
 
     def zero_grad(self) -> None:

@@ -26,6 +26,7 @@ import numpy as onp
 
 import gluonkit as gk
 from gluonkit import autograd, model_zoo
+from gluonkit.core.dtypes import resolve as resolve_dtype
 from gluonkit.loss import SoftmaxCrossEntropyLoss
 from gluonkit.optim import Trainer
 
@@ -85,7 +86,7 @@ def _gluonkit_step(w: Workload, device, dtype: str, batch: int, hybridize: bool 
     gk.random.seed(0)
     net = model_zoo.get_model(w.model, classes=w.classes, device=device)
     if dtype != "float32":
-        net.cast(dtype)
+        net.cast(resolve_dtype(dtype))
     if hybridize:
         net.hybridize(static_alloc=True, static_shape=True)
     xs, ys = _data(w, batch)
@@ -95,7 +96,8 @@ def _gluonkit_step(w: Workload, device, dtype: str, batch: int, hybridize: bool 
     if w.train:
         loss_fn = SoftmaxCrossEntropyLoss()
         trainer = Trainer(net.collect_params(), "sgd",
-                          {"learning_rate": 0.01, "momentum": 0.9, "wd": 1e-4})
+                          {"learning_rate": 0.01, "momentum": 0.9, "wd": 1e-4,
+                           "multi_precision": dtype != "float32"})
 
         def step():
             with autograd.record():
@@ -185,24 +187,37 @@ def _torch_step(w: Workload, device, dtype: str, batch: int):
     if model is None:
         return None
     dev = torch.device("cuda" if device.kind == "gpu" else "cpu")
-    tdtype = getattr(torch, dtype)
-    model = model.to(dev, tdtype)
+    # On the GPU PyTorch runs its fastest setup: channels-last, 16-bit dtypes through AMP
+    # (float32 weights, autocast, loss scaling for float16), fused SGD.
+    gpu, tdtype = dev.type == "cuda", getattr(torch, dtype)
+    if gpu:  # TF32 as gluonkit has it (off unless benchmark.py --tf32), for GEMMs and convs
+        from gluonkit.core.gpu_math import tf32_allowed
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = tf32_allowed()
+    amp = gpu and dtype in ("float16", "bfloat16")
+    fmt = torch.channels_last if gpu and len(w.input_shape) == 3 else torch.contiguous_format
+    model = model.to(dev, torch.float32 if amp else tdtype, memory_format=fmt)
     xs, ys = _data(w, batch)
-    x = torch.from_numpy(xs).to(dev, tdtype)
+    x = torch.from_numpy(xs).to(dev, torch.float32 if amp else tdtype).to(memory_format=fmt)
     y = torch.from_numpy(ys).to(dev)
+    autocast = torch.autocast("cuda", dtype=tdtype, enabled=amp)
     if w.train:
         model.train()
-        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4,
+                              **({"fused": True} if gpu else {}))
+        scaler = torch.amp.GradScaler("cuda", enabled=amp and dtype == "float16")
 
         def step():
             opt.zero_grad(set_to_none=True)
-            torch.nn.functional.cross_entropy(model(x), y).backward()
-            opt.step()
+            with autocast:
+                loss = torch.nn.functional.cross_entropy(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
     else:
         model.eval()
 
         def step():
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast:
                 model(x)
 
     def sync():
@@ -246,7 +261,11 @@ def profile(workload: str, device=None, batch: int | None = None, steps: int = 3
     net(x)
     executor, params = net.graph_executor(x)
     data = [p.data() for p in params]
-    runs = [executor.profile([x.raw], [d.raw for d in data]) for _ in range(steps)]
+    if device.kind == "gpu":  # device time per op from CUDA events, not host clocks
+        from gluonkit.utils.bench_gpu import event_profile
+        runs = [event_profile(executor, [x.raw], [d.raw for d in data]) for _ in range(steps)]
+    else:
+        runs = [executor.profile([x.raw], [d.raw for d in data]) for _ in range(steps)]
     total = statistics.median(sum(t for _, t in r.values()) for r in runs)
     rows = []
     for op in runs[0]:

@@ -97,7 +97,7 @@ class TrainConfig:
     epochs: int = 1
     batch_size: int = 128
     device: str = "cpu"
-    dtype: Literal["float32", "float16"] = "float32"
+    dtype: Literal["float32", "float16", "bfloat16"] = "float32"  # 16-bit: float32 master weights
     seed: int = 0
     output_dir: str = "runs/default"
     distributed: Union[bool, Literal["mpi", "nccl"]] = False  # true: nccl on GPUs, else mpi

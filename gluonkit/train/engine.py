@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 import gluonkit as gk
 from gluonkit import autograd, metric
+from gluonkit.core.dtypes import resolve as resolve_dtype
 from gluonkit.loss import DistillationLoss, SoftmaxCrossEntropyLoss
 from gluonkit.optim import Trainer
 
@@ -59,7 +60,7 @@ def build_model(cfg: Config, classes: int, device):
 def _optimizer(cfg: Config, lr: float, scheduler, dtype: str):
     o = cfg.optim
     params = {"learning_rate": lr, "wd": o.wd, "lr_scheduler": scheduler,
-              "multi_precision": dtype == "float16"}
+              "multi_precision": dtype != "float32"}
     if o.clip_gradient is not None:
         params["clip_gradient"] = o.clip_gradient
     if o.name in ("sgd", "nag"):
@@ -125,13 +126,13 @@ def _fit(cfg: Config, resume: bool, log, ranks) -> dict:
     t.progress = t.progress and ranks.is_main  # one progress bar, rank 0's
     gk.random.seed(t.seed)
     device = ranks.device(parse_device(t.device))
-    if t.dtype == "float16" and device.kind != "gpu":
-        log("note: float16 on the CPU runs without BLAS and is slow; it is meant for GPUs")
+    if t.dtype != "float32" and device.kind != "gpu":
+        log(f"note: {t.dtype} on the CPU runs without BLAS and is slow; it is meant for GPUs")
     train_loader, val_loader, classes = build_loaders(cfg, rank=ranks.rank, ranks=ranks.size)
     net = build_model(cfg, classes, device)
     ranks.broadcast_parameters(net)
-    if t.dtype == "float16":
-        net.cast("float16")
+    if t.dtype != "float32":
+        net.cast(resolve_dtype(t.dtype))
     if cfg.optim.no_bias_decay:
         tricks.apply_no_bias_decay(net)
     if t.hybridize:
