@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..ops import fused  # noqa: F401  (registers the fused ops the passes emit)
+from ..ops import fused as _fused  # noqa: F401  (registers the fused ops the passes emit)
 from .ir import Graph, Node, op_class
 
 __all__ = ["optimize", "generalize_batch", "copy"]
@@ -91,7 +91,6 @@ def fuse_batch_norm_relu(g: Graph) -> None:
 
 def fold_batch_norm(g: Graph) -> None:
     uses, prod = _uses(g), _producers(g)
-    replaced = {}  # output of the BatchNorm -> the ConvBN node now producing it
     nodes = []
     for n in g.nodes:
         conv = prod.get(n.inputs[0]) if n.op == "BatchNorm" else None
@@ -104,7 +103,6 @@ def fold_batch_norm(g: Graph) -> None:
                          n.output)
             nodes.remove(conv)
             nodes.append(fused)
-            replaced[n.output] = fused
             continue
         nodes.append(n)
     g.nodes = nodes
