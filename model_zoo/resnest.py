@@ -65,7 +65,7 @@ class ResNestBottleneck(nn.HybridBlock):
     expansion = 4
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False, radix=2,
-                 cardinality=1, base_width=64, avd=True, avd_first=False, **_):
+                 cardinality=1, base_width=64, avd=True, avd_first=False):
         super().__init__()
         width = int(planes * (base_width / 64.0)) * cardinality
         self._avd_stride = stride if avd and stride > 1 else 0

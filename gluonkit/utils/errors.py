@@ -1,0 +1,16 @@
+"""``UserError``: the base of errors a user causes and can fix (bad input, a missing file, no
+network). Command-line entries print their message without a traceback (``gluonkit.utils.cli``);
+any other exception is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+__all__ = ["UserError"]
+
+
+class UserError(Exception):
+    """An error whose message says what was wrong and how to fix it.
+
+    Mix it into a specific error class so that library callers can still catch the usual type::
+
+        class ConfigError(UserError, ValueError): ...
+    """
