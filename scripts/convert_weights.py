@@ -7,15 +7,15 @@ The file is read without PyTorch (a restricted unpickler); names are mapped onto
 (batch norm weight/bias -> gamma/beta, 'module.' stripped), checked against its shapes, and
 written with the model name and the source file's SHA-256 in the metadata.
 """
-import argparse
 import os
 import sys
 
 from gluonkit.model_zoo import convert, get_model, store
+from gluonkit.utils import cli
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = cli.parser(__doc__)
     p.add_argument("source")
     p.add_argument("output")
     p.add_argument("--model", required=True, help="zoo model the checkpoint belongs to")
@@ -29,8 +29,11 @@ def main(argv=None) -> int:
     target = {n: tuple(prm.shape) for n, prm in model.collect_params().items()}
     try:
         state = convert.to_gluonkit(convert.load_checkpoint(a.source), target)
-    except (convert.CheckpointMismatchError, convert.UnsafeCheckpointError, ValueError) as e:
-        print(f"cannot convert {a.source}: {e}", file=sys.stderr)
+    except (convert.CheckpointMismatchError, convert.UnsafeCheckpointError, ValueError,
+            OSError) as e:  # a file that is not a checkpoint of this model, or is unreadable
+        if a.debug:
+            raise
+        print(f"error: cannot convert {a.source}: {e}", file=sys.stderr)
         return 2
     meta = {"model": a.model, "source": os.path.basename(a.source),
             "source_sha256": store.sha256_of(a.source), "format": "gluonkit"}
@@ -41,4 +44,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_cli(main))

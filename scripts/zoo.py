@@ -8,14 +8,14 @@
     python scripts/zoo.py pack cache.tar       # carry the cache to an offline machine ...
     python scripts/zoo.py unpack cache.tar     # ... and add it there, every hash checked
 """
-import argparse
 import sys
 
 from gluonkit.model_zoo import model_entry, store
+from gluonkit.utils import cli
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = cli.parser(__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list")
     sub.add_parser("verify")
@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     try:
         return _run(a)
     except store.StoreError as e:
+        if a.debug:
+            raise
         print(f"error: {e}", file=sys.stderr)
         return 1
 
@@ -71,4 +73,4 @@ def _run(a) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_cli(main))

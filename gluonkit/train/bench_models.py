@@ -1,4 +1,4 @@
-"""Model benchmarks: the workloads of BENCHMARKS.md, each optionally beside PyTorch.
+"""Model benchmarks: the workloads of docs/BENCHMARKS.md, each optionally beside PyTorch.
 
 A training step is forward + softmax cross-entropy + backward + SGD (momentum 0.9) through
 ``gluonkit.optim.Trainer``; an inference step is a forward in predict mode without recording.
@@ -16,6 +16,7 @@ Example::
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import resource
 import statistics
@@ -28,10 +29,11 @@ import gluonkit as gk
 from gluonkit import autograd, model_zoo
 from gluonkit.loss import SoftmaxCrossEntropyLoss
 from gluonkit.optim import Trainer
+from gluonkit.utils.errors import UserError
 
 __all__ = ["Workload", "WORKLOADS", "run", "lenet_train", "resnet20_cifar_train",
            "resnet50_train", "resnet50_infer", "resnest50_train", "inception_v3_train",
-           "googlenet_infer"]
+           "googlenet_infer", "ComparisonUnavailableError"]
 
 WARMUP = 2
 
@@ -110,6 +112,17 @@ def _gluonkit_step(w: Workload, device, dtype: str, batch: int):
     return step, sync, params
 
 
+class ComparisonUnavailableError(UserError, ImportError):
+    """``--compare torch`` where PyTorch (or the package with the model's twin) is missing."""
+
+
+def _require_torch() -> None:
+    if importlib.util.find_spec("torch") is None:
+        raise ComparisonUnavailableError(
+            "--compare torch needs PyTorch in this environment: pip install torch (and "
+            "torchvision / timm for the ImageNet models), or leave out --compare")
+
+
 def _torch_model(w: Workload):
     """The PyTorch twin of a workload's model (random init), or None if none is importable."""
     import torch.nn as tnn
@@ -169,19 +182,20 @@ def _torch_cifar_resnet(n: int, classes: int):
 
 
 def _torch_step(w: Workload, device, dtype: str, batch: int):
-    """(step, sync) for the PyTorch side, or None when PyTorch or the model is missing."""
+    """(step, sync) for the PyTorch side; says which package is missing when one is."""
     # NOTE: PyTorch's OpenMP threads busy-wait between ops by default, which starves NumPy's
     # BLAS threads in the same process (measured: ResNet-50 inference 5x slower on both sides
     # once both had run). A passive wait policy, set before the first import, avoids that.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    try:
-        import torch
-    except ImportError:
-        return None
+    import torch  # present: run() checked
+
     torch.manual_seed(0)
     model = _torch_model(w)
     if model is None:
-        return None
+        package = "timm" if w.model == "resnest50" else "torchvision"
+        raise ComparisonUnavailableError(
+            f"--compare torch: the PyTorch twin of {w.model} comes from {package}, which is not "
+            f"installed: pip install {package}")
     dev = torch.device("cuda" if device.kind == "gpu" else "cpu")
     tdtype = getattr(torch, dtype)
     model = model.to(dev, tdtype)
@@ -211,9 +225,11 @@ def _torch_step(w: Workload, device, dtype: str, batch: int):
 
 def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
         compare_torch: bool = False, batch: int | None = None) -> dict:
-    """Measure one workload of BENCHMARKS.md and return its row (``scripts/benchmark.py`` prints
+    """Measure one workload of docs/BENCHMARKS.md and return its row (``scripts/benchmark.py`` prints
     it as one JSON line). ``batch=None`` takes the table's batch for the device.
     """
+    if compare_torch:  # before measuring: a missing PyTorch fails at once, not after minutes
+        _require_torch()
     if workload not in _TABLE:
         raise ValueError(f"unknown workload {workload!r}; choose one of {sorted(_TABLE)}")
     w = _TABLE[workload]
@@ -225,13 +241,9 @@ def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
            "median_step_s": median, "steps": steps, "batch": batch, "params": params,
            "peak_rss_mb": _peak_rss_mb()}
     if compare_torch:
-        twin = _torch_step(w, device, dtype, batch)
-        if twin is None:
-            row["torch_images_per_s"] = None  # PyTorch (or this model's package) not importable
-        else:
-            t_median = _median_step_s(*twin, steps)
-            row["torch_images_per_s"] = batch / t_median
-            row["ratio"] = row["images_per_s"] / row["torch_images_per_s"]
+        t_median = _median_step_s(*_torch_step(w, device, dtype, batch), steps)
+        row["torch_images_per_s"] = batch / t_median
+        row["ratio"] = row["images_per_s"] / row["torch_images_per_s"]
     return row
 
 

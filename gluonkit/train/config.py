@@ -133,6 +133,7 @@ class Config:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    recipe: Optional[str] = None  # the YAML file's name, set by load_config (plot titles)
 
 
 # ---------------------------------------------------------------------- reading YAML
@@ -284,4 +285,5 @@ def load_config(path: str, overrides: list[str] | None = None) -> Config:
     tree = _read_yaml(path)
     for item in overrides or []:
         _apply_override(tree, item)
+    tree["recipe"] = os.path.basename(path)
     return config_from_dict(tree)

@@ -8,6 +8,8 @@ import numpy as onp
 import gluonkit as gk
 from gluonkit import data as gdata
 
+from .config import ConfigError
+
 __all__ = ["build_loaders", "to_device", "SyntheticDataset"]
 
 _CLASSES = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10, "cifar100": 100}
@@ -79,18 +81,25 @@ def _datasets(cfg, train: bool = True):
         make = lambda split: cls(root, train=split, download=d.download)  # noqa: E731
     else:
         if root is None:
-            raise ValueError(f"data.root must point at the {d.dataset} folder (train/ and val/ "
+            raise ConfigError(f"data.root must point at the {d.dataset} folder (train/ and val/ "
                              "sub-folders of class folders), or set data.synthetic: true")
         if os.path.isdir(os.path.join(root, "train")):
-            make = lambda split: gdata.ImageFolderDataset(  # noqa: E731
+            make = lambda split: _folder(  # noqa: E731
                 os.path.join(root, "train" if split else "val"))
         else:
-            full = gdata.ImageFolderDataset(root)
+            full = _folder(root)
             parts = gdata.split_dataset(full, d.val_split, seed=cfg.train.seed)
             make = lambda split: parts[0] if split else parts[1]  # noqa: E731
     val = make(False)
     classes = _CLASSES.get(d.dataset) or len(val.classes)
     return (make(True) if train else None), val, classes
+
+
+def _folder(root: str):
+    try:
+        return gdata.ImageFolderDataset(root)
+    except (FileNotFoundError, ValueError) as e:  # a missing or empty folder: the user's to fix
+        raise ConfigError(f"data.root: {e}") from None
 
 
 def build_loaders(cfg, train: bool = True):
@@ -104,8 +113,11 @@ def build_loaders(cfg, train: bool = True):
                            seed=t.seed)
     if not train:
         return None, val, classes
-    train_loader = gdata.DataLoader(train_ds.transform_first(train_tf), batch_size=t.batch_size,
-                                    shuffle=True, last_batch="discard",
+    # Every image trains each epoch: the short last batch is kept, and a batch larger than the
+    # whole set shrinks to it (the engine says so).
+    batch = max(min(t.batch_size, len(train_ds)), 1)
+    train_loader = gdata.DataLoader(train_ds.transform_first(train_tf), batch_size=batch,
+                                    shuffle=True, last_batch="keep",
                                     num_workers=d.num_workers, seed=t.seed)
     return train_loader, val, classes
 

@@ -1,7 +1,8 @@
 """The training loop behind ``scripts/train.py``: one function, ``fit(cfg)``.
 
 It wires a Config into a model, data, optimizer and schedule, then runs epochs with progress
-bars, JSON-lines logging, atomic checkpoints (last and best), resume, and a curve plot.
+bars and one line per epoch, JSON-lines logging (and TensorBoard if asked), atomic checkpoints
+(last and best), resume, and a curve plot.
 """
 from __future__ import annotations
 
@@ -11,35 +12,29 @@ import os
 import time
 
 import numpy as onp
-from tqdm import tqdm
 
 import gluonkit as gk
 from gluonkit import autograd, metric
 from gluonkit.loss import DistillationLoss, SoftmaxCrossEntropyLoss
 from gluonkit.optim import Trainer
 from gluonkit.optim.loss_scaler import DynamicLossScaler
+from gluonkit.utils.errors import Interrupted, UserError
 
 from . import tricks
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import Config, config_to_dict
+from .config import Config, ConfigError, config_to_dict
 from .data_setup import build_loaders, to_device
+from .device import parse_device, resolve_device
 from .plot import plot_curves
+from .progress import epoch_bar, epoch_line, show_bars
+from .run_dir import resolve_output_dir
 
 __all__ = ["fit", "evaluate", "evaluate_checkpoint", "NonFiniteLossError", "parse_device",
            "build_model"]
 
 
-class NonFiniteLossError(RuntimeError):
+class NonFiniteLossError(UserError, RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
-
-
-def parse_device(name: str):
-    """'cpu', 'gpu' or 'gpu:1' -> a gluonkit Device."""
-    if name == "cpu":
-        return gk.cpu()
-    if name.startswith("gpu"):
-        return gk.gpu(int(name.split(":")[1]) if ":" in name else 0)
-    raise ValueError(f"train.device must be 'cpu', 'gpu' or 'gpu:N', got {name!r}")
 
 
 def build_model(cfg: Config, classes: int, device):
@@ -66,9 +61,11 @@ def _optimizer(cfg: Config, lr: float, scheduler, dtype: str):
     return o.name, params
 
 
-def evaluate(net, loader, device, loss_fn=None, max_steps=None) -> dict:
-    """Loss, top-1 and top-5 (fractions) of ``net`` on a loader, in predict mode."""
-    top1, top5 = metric.Accuracy(), metric.TopKAccuracy(5)
+def evaluate(net, loader, device, loss_fn=None, max_steps=None, classes=None) -> dict:
+    """Loss, top-1 and top-5 (fractions) of ``net`` on a loader, in predict mode; top-5 only
+    when there are more than 5 classes (it is always 1.0 otherwise)."""
+    top1 = metric.Accuracy()
+    top5 = metric.TopKAccuracy(5) if classes is None or classes > 5 else None
     losses = metric.Loss()
     loss_fn = loss_fn or SoftmaxCrossEntropyLoss()
     with autograd.predict_mode():
@@ -79,13 +76,17 @@ def evaluate(net, loader, device, loss_fn=None, max_steps=None) -> dict:
             out = net(x)
             losses.update(None, loss_fn(out, y))
             top1.update(y, out)
-            top5.update(y, out)
-    return {"val_loss": losses.get()[1], "val_top1": top1.get()[1], "val_top5": top5.get()[1]}
+            if top5 is not None:
+                top5.update(y, out)
+    result = {"val_loss": losses.get()[1], "val_top1": top1.get()[1]}
+    if top5 is not None:
+        result["val_top5"] = top5.get()[1]
+    return result
 
 
 def evaluate_checkpoint(cfg: Config, checkpoint: str | None = None, pretrained=False) -> dict:
     """Evaluate the config's model with a training checkpoint or pretrained weights."""
-    device = parse_device(cfg.train.device)
+    device, _ = resolve_device(cfg.train.device, cfg.train.dtype, log=print)
     _, val_loader, classes = build_loaders(cfg, train=False)
     if checkpoint:
         cfg.model.pretrained = False
@@ -95,7 +96,7 @@ def evaluate_checkpoint(cfg: Config, checkpoint: str | None = None, pretrained=F
     else:
         cfg.model.pretrained = pretrained
         net = build_model(cfg, classes, device)
-    result = evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps)
+    result = evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps, classes=classes)
     result["images"] = len(val_loader.dataset)
     return result
 
@@ -109,69 +110,163 @@ def _teacher(cfg: Config, classes: int, device):
 
 
 def fit(cfg: Config, resume: bool = False, log=print) -> dict:
-    """Train per the config; returns the last epoch's log record."""
+    """Train per the config; returns the last epoch's log record plus ``best_epoch``,
+    ``best_val_top1`` and ``output_dir`` (where checkpoints, log and plots went)."""
     t = cfg.train
     gk.random.seed(t.seed)
-    device = parse_device(t.device)
-    if t.dtype == "float16" and device.kind != "gpu":
-        log("note: float16 on the CPU runs without BLAS and is slow; it is meant for GPUs")
+    device, dtype = resolve_device(t.device, t.dtype, log)
     train_loader, val_loader, classes = build_loaders(cfg)
+    _check_not_empty(cfg, train_loader, val_loader, log)
     net = build_model(cfg, classes, device)
-    if t.dtype == "float16":
+    if dtype == "float16":
         net.cast("float16")
     if cfg.optim.no_bias_decay:
         tricks.apply_no_bias_decay(net)
     iters = len(train_loader)
     if t.max_steps_per_epoch:
         iters = min(iters, t.max_steps_per_epoch)
-    lr = tricks.scale_lr(cfg.optim.lr_per_256, t.batch_size)
-    scheduler = tricks.build_lr_scheduler(cfg.schedule, lr, iters, t.epochs)
-    trainer = Trainer(net.collect_params(), *_optimizer(cfg, lr, scheduler, t.dtype))
-    scaler = DynamicLossScaler() if t.dtype == "float16" else None
+    epochs = _epochs_for(cfg, iters, log)
+    batch = train_loader.batch_size
+    lr = tricks.scale_lr(cfg.optim.lr_per_256, batch)
+    scheduler = tricks.build_lr_scheduler(cfg.schedule, lr, iters, epochs)
+    trainer = Trainer(net.collect_params(), *_optimizer(cfg, lr, scheduler, dtype))
+    scaler = DynamicLossScaler() if dtype == "float16" else None
     soft = cfg.tricks.mixup_alpha > 0 or cfg.tricks.cutmix_alpha > 0
     loss_fn = SoftmaxCrossEntropyLoss(sparse_label=not soft,
                                       label_smoothing=cfg.loss.label_smoothing)
     teacher = _teacher(cfg, classes, device)
     distill = (DistillationLoss(temperature=cfg.tricks.temperature,
                                 hard_weight=cfg.tricks.hard_weight) if teacher else None)
-    log(f"gluonkit: {cfg.model.name} on {cfg.data.dataset}, {iters} iterations/epoch, "
-        f"batch {t.batch_size}, lr {lr:.4g} (lr_per_256 {cfg.optim.lr_per_256} x "
-        f"{t.batch_size}/256), device {device}")
-    os.makedirs(t.output_dir, exist_ok=True)
-    last_path = os.path.join(t.output_dir, "last.safetensors")
-    best_path = os.path.join(t.output_dir, "best.safetensors")
-    log_path = os.path.join(t.output_dir, "log.jsonl")
+    out_dir = t.output_dir = resolve_output_dir(cfg, resume)
+    log(f"gluonkit: {cfg.model.name} on {cfg.data.dataset} ({len(train_loader.dataset)} images"
+        f"), {epochs} epochs of {iters} iterations, batch {batch}, lr {lr:.4g} (lr_per_256 "
+        f"{cfg.optim.lr_per_256} x {batch}/256), device {device}, output in {out_dir}")
+    last_path = os.path.join(out_dir, "last.safetensors")
+    best_path = os.path.join(out_dir, "best.safetensors")
+    log_path = os.path.join(out_dir, "log.jsonl")
     start_epoch, best, records = 0, -1.0, []
     if resume:
         start_epoch, best, records = _resume(last_path, net, trainer, log_path, scaler)
         log(f"resumed from {last_path} at epoch {start_epoch}")
     elif os.path.exists(log_path):
         os.remove(log_path)
+    board = _tensorboard(t, out_dir)
     resolved = config_to_dict(cfg)
+    bars = show_bars(t.progress)
+    heads = _HeadLoss(cfg, net, loss_fn)
     record = records[-1] if records else {}
-    for epoch in range(start_epoch, t.epochs):
-        mix = tricks.mixup_enabled(cfg.tricks.mixup_alpha or cfg.tricks.cutmix_alpha, epoch,
-                                   t.epochs, cfg.tricks.mixup_off_epochs)
-        stats = _train_epoch(net, trainer, scaler, train_loader, loss_fn, cfg, device, epoch,
-                             iters, mix, classes, teacher, distill)
-        record = {"epoch": epoch + 1, **stats, "lr": trainer.learning_rate}
-        if (epoch + 1) % cfg.eval.every_epochs == 0 or epoch + 1 == t.epochs:
-            record.update(evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps))
-        records.append(record)
-        with open(log_path, "a") as f:
-            f.write(json.dumps(record) + "\n")
-        log(json.dumps(record))
-        top1 = record.get("val_top1", -1.0)
-        meta = {"epoch": epoch + 1, "step": (epoch + 1) * iters, "seed": t.seed,
-                "best_top1": max(best, top1), "config": resolved, "rng": gk.random.get_state(),
-                "trainer": trainer.state_meta(),
-                "loss_scaler": scaler.state_dict() if scaler else None}
-        save_checkpoint(last_path, net.state_dict(), trainer.state_arrays(), meta)
-        if top1 > best:
-            best = top1
-            save_checkpoint(best_path, net.state_dict(), {}, meta)
-    plot_curves(records, os.path.join(t.output_dir, "curves.png"))
-    return record
+    epoch = start_epoch
+    try:
+        for epoch in range(start_epoch, epochs):
+            mix = tricks.mixup_enabled(cfg.tricks.mixup_alpha or cfg.tricks.cutmix_alpha, epoch,
+                                       epochs, cfg.tricks.mixup_off_epochs)
+            stats = _train_epoch(net, trainer, scaler, train_loader, heads, cfg, device, dtype,
+                                 epoch, epochs, iters, mix, classes, teacher, distill, bars)
+            record = {"epoch": epoch + 1, **stats, "lr": trainer.learning_rate}
+            if (epoch + 1) % cfg.eval.every_epochs == 0 or epoch + 1 == epochs:
+                record.update(evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps,
+                                       classes=classes))
+            records.append(record)
+            with open(log_path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+            if board is not None:
+                board.write(record)
+            log(epoch_line(record, epochs))
+            top1 = record.get("val_top1", -1.0)
+            meta = {"epoch": epoch + 1, "step": (epoch + 1) * iters, "seed": t.seed,
+                    "best_top1": max(best, top1), "config": resolved,
+                    "rng": gk.random.get_state(), "trainer": trainer.state_meta(),
+                    "loss_scaler": scaler.state_dict() if scaler else None}
+            save_checkpoint(last_path, net.state_dict(), trainer.state_arrays(), meta)
+            if top1 > best:
+                best = top1
+                save_checkpoint(best_path, net.state_dict(), {}, meta)
+    except KeyboardInterrupt:
+        kept = (f"the last checkpoint is {last_path} (epoch {records[-1]['epoch']}); continue "
+                "with --resume" if records else "no checkpoint was written yet")
+        raise Interrupted(f"stopped during epoch {epoch + 1}; {kept}") from None
+    finally:
+        if board is not None:
+            board.close()
+    plot_curves(records, os.path.join(out_dir, "curves.png"), title=_plot_title(cfg))
+    return {**record, **_best(records), "output_dir": out_dir}
+
+
+def _check_not_empty(cfg: Config, train_loader, val_loader, log) -> None:
+    """Zero training steps is an error, never a result; a batch larger than the training set
+    shrinks to it (every image trains) with a note."""
+    n = len(train_loader.dataset)
+    if n == 0 or len(val_loader.dataset) == 0:
+        split = "training" if n == 0 else "validation"
+        raise ConfigError(f"the {split} split of {cfg.data.dataset} ({cfg.data.root}) has no "
+                          "images: add images, or change data.val_split")
+    if train_loader.batch_size < cfg.train.batch_size:
+        log(f"note: {n} training images, fewer than train.batch_size={cfg.train.batch_size}; "
+            f"training with batches of {train_loader.batch_size}")
+
+
+def _epochs_for(cfg: Config, iters: int, log) -> int:
+    """``train.epochs``, raised on a small dataset to reach ``finetune.min_steps`` steps."""
+    epochs = cfg.train.epochs
+    wanted = cfg.finetune.min_steps
+    if wanted and epochs * iters < wanted:
+        epochs = math.ceil(wanted / iters)
+        log(f"note: {iters} iterations per epoch; training {epochs} epochs instead of "
+            f"{cfg.train.epochs} to make finetune.min_steps={wanted} steps")
+    return epochs
+
+
+def _best(records: list) -> dict:
+    scored = [r for r in records if "val_top1" in r]
+    if not scored:
+        return {}
+    top = max(scored, key=lambda r: r["val_top1"])  # the first of equals: the earliest epoch
+    return {"best_epoch": top["epoch"], "best_val_top1": top["val_top1"]}
+
+
+def _plot_title(cfg: Config) -> str:
+    data = cfg.data.dataset
+    if cfg.data.dataset == "folder" and cfg.data.root:
+        data = os.path.basename(os.path.normpath(os.path.expanduser(cfg.data.root)))
+    recipe = f", {cfg.recipe}" if cfg.recipe else ""
+    return f"{cfg.model.name} on {data}{recipe}"
+
+
+def _tensorboard(t, out_dir):
+    if not t.tensorboard:
+        return None
+    from .tensorboard import ScalarWriter
+    return ScalarWriter(out_dir)
+
+
+class _HeadLoss:
+    """The loss of the main head plus, for models built with auxiliary heads (GoogLeNet,
+    Inception v3 with ``aux_logits=True``), each auxiliary head's loss times its weight
+    (``loss.aux_weight``, else the model's published one)."""
+
+    def __init__(self, cfg: Config, net, loss_fn):
+        self.loss_fn = loss_fn
+        self.sparse_label = loss_fn.sparse_label
+        self.weight = cfg.loss.aux_weight
+        if self.weight is None:
+            self.weight = net.default_cfg.get("aux_loss_weight")
+        self.model = cfg.model.name
+
+    def split(self, out):
+        """(main logits, [auxiliary logits])."""
+        if not isinstance(out, (tuple, list)):
+            return out, []
+        if self.weight is None:
+            raise ConfigError(f"{self.model} returns auxiliary outputs but has no published "
+                              "auxiliary loss weight: set loss.aux_weight")
+        return out[0], list(out[1:])
+
+    def aux(self, aux_outputs, target):
+        total = None
+        for a in aux_outputs:
+            term = self.loss_fn(a, target) * self.weight
+            total = term if total is None else total + term
+        return total
 
 
 def _resume(path, net, trainer, log_path, scaler=None):
@@ -193,8 +288,8 @@ def _resume(path, net, trainer, log_path, scaler=None):
     return meta["epoch"], meta["best_top1"], records
 
 
-def _train_epoch(net, trainer, scaler, loader, loss_fn, cfg, device, epoch, iters, mix,
-                 classes, teacher, distill) -> dict:
+def _train_epoch(net, trainer, scaler, loader, heads, cfg, device, dtype, epoch, epochs, iters,
+                 mix, classes, teacher, distill, bars) -> dict:
     from gluonkit.data import cutmix, mixup
 
     t = cfg.train
@@ -205,52 +300,55 @@ def _train_epoch(net, trainer, scaler, loader, loss_fn, cfg, device, epoch, iter
     loss_sum, correct, seen = 0.0, 0, 0
     wait, tick = 0.0, time.perf_counter()
     start = tick
-    bar = tqdm(total=iters, desc=f"epoch {epoch + 1}/{t.epochs}", disable=not t.progress,
-               leave=False)
-    for step, (x, y) in enumerate(loader):
-        if step >= iters:
-            break
-        wait += time.perf_counter() - tick
-        hard = y
-        target = y
-        if mix:
-            fn = cutmix if cfg.tricks.cutmix_alpha > 0 else mixup
-            alpha = cfg.tricks.cutmix_alpha or cfg.tricks.mixup_alpha
-            x, target = fn(x, y, classes, alpha, rng=mix_rng)
-        elif not loss_fn.sparse_label:
-            target = onp.eye(classes, dtype="float32")[y]
-        x, target = to_device(x, device, t.dtype), to_device(target, device)
-        with autograd.record():
-            out = net(x)
-            loss = loss_fn(out, target)
-            if teacher is not None:
-                with autograd.pause():
-                    soft = teacher(x)
-                loss = distill(out, to_device(hard, device), soft)
-            # float16: backward runs on the scaled loss; the scaler skips overflowing steps
-            head = scaler.scale(loss) if scaler else loss
-        head.backward()
-        value = float(loss.mean().item())
-        if not math.isfinite(value):
-            raise NonFiniteLossError(
-                f"loss is {value} at epoch {epoch + 1}, step {step} "
-                f"(lr {trainer.learning_rate:.4g});"
-                " lower optim.lr_per_256, add warmup (schedule.warmup_epochs) or check the data. "
-                "The last good checkpoint is kept in " + t.output_dir)
-        if scaler:
-            scaler.step(trainer, x.shape[0])
-        else:
-            trainer.step(x.shape[0])
-        n = x.shape[0]
-        loss_sum += value * n
-        correct += int((out.argmax(axis=1).asnumpy() == onp.asarray(hard)).sum())
-        seen += n
-        elapsed = time.perf_counter() - start
-        bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
-                        img_s=f"{seen / max(elapsed, 1e-9):.0f}")
-        bar.update(1)
-        tick = time.perf_counter()
-    bar.close()
+    bar = epoch_bar(iters, epoch + 1, epochs, bars)
+    try:
+        for step, (x, y) in enumerate(loader):
+            if step >= iters:
+                break
+            wait += time.perf_counter() - tick
+            hard = y
+            target = y
+            if mix:
+                fn = cutmix if cfg.tricks.cutmix_alpha > 0 else mixup
+                alpha = cfg.tricks.cutmix_alpha or cfg.tricks.mixup_alpha
+                x, target = fn(x, y, classes, alpha, rng=mix_rng)
+            elif not heads.sparse_label:
+                target = onp.eye(classes, dtype="float32")[y]
+            x, target = to_device(x, device, dtype), to_device(target, device)
+            with autograd.record():
+                out, aux = heads.split(net(x))
+                loss = heads.loss_fn(out, target)
+                if teacher is not None:
+                    with autograd.pause():
+                        soft = teacher(x)
+                    loss = distill(out, to_device(hard, device), soft)
+                if aux:
+                    loss = loss + heads.aux(aux, target)
+                # float16: backward runs on the scaled loss; the scaler skips overflowing steps
+                head = scaler.scale(loss) if scaler else loss
+            head.backward()
+            value = float(loss.mean().item())
+            if not math.isfinite(value):
+                raise NonFiniteLossError(
+                    f"loss is {value} at epoch {epoch + 1}, step {step} "
+                    f"(lr {trainer.learning_rate:.4g});"
+                    " lower optim.lr_per_256, add warmup (schedule.warmup_epochs) or check the "
+                    "data. The last good checkpoint is kept in " + t.output_dir)
+            if scaler:
+                scaler.step(trainer, x.shape[0])
+            else:
+                trainer.step(x.shape[0])
+            n = x.shape[0]
+            loss_sum += value * n
+            correct += int((out.argmax(axis=1).asnumpy() == onp.asarray(hard)).sum())
+            seen += n
+            elapsed = time.perf_counter() - start
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
+                            img_s=f"{seen / max(elapsed, 1e-9):.0f}")
+            bar.update(1)
+            tick = time.perf_counter()
+    finally:
+        bar.close()
     elapsed = time.perf_counter() - start
     return {"train_loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1),
             "images_per_s": seen / max(elapsed, 1e-9), "data_wait": wait / max(elapsed, 1e-9),

@@ -2,7 +2,7 @@
 
 A ``UserError`` (or a device error: a GPU asked for where there is none) becomes one line on
 stderr and exit code 2; Ctrl-C becomes one line (the library's own, e.g. where the last
-checkpoint is) and exit code 130. Anything else is a bug and keeps its traceback. ``--debug``
+checkpoint is, from ``gluonkit.utils.errors.Interrupted``) and exit code 130. Anything else is a bug and keeps its traceback. ``--debug``
 shows the traceback of every error.
 
     def main(argv=None) -> int:
@@ -22,15 +22,11 @@ from gluonkit.core.device import DeviceError
 
 from .errors import UserError
 
-__all__ = ["run_cli", "parser", "Interrupted", "USER_ERRORS"]
+__all__ = ["run_cli", "parser", "progress_flag", "USER_ERRORS"]
 
 USER_ERRORS = (UserError, DeviceError)
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C, with a message saying what was kept (raised by long-running library calls)."""
 
 
 def parser(description: str | None) -> argparse.ArgumentParser:
@@ -40,6 +36,12 @@ def parser(description: str | None) -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true",
                    help="show the full traceback of an error instead of one line")
     return p
+
+
+def progress_flag(p: argparse.ArgumentParser) -> None:
+    """``--progress/--no-progress``: None when neither is given (bars only in a terminal)."""
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bars (default: only when writing to a terminal)")
 
 
 def run_cli(main: Callable[[Sequence[str] | None], int | None],

@@ -4,7 +4,7 @@ any other exception is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
-__all__ = ["UserError"]
+__all__ = ["UserError", "Interrupted"]
 
 
 class UserError(Exception):
@@ -14,3 +14,8 @@ class UserError(Exception):
 
         class ConfigError(UserError, ValueError): ...
     """
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a long library call, with a message saying what was kept (the last
+    checkpoint) and how to go on."""
