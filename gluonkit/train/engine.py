@@ -126,6 +126,8 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     if t.max_steps_per_epoch:
         iters = min(iters, t.max_steps_per_epoch)
     epochs = _epochs_for(cfg, iters, log)
+    # Raised epochs keep about as many evaluations as the recipe asked for.
+    every = max(cfg.eval.every_epochs, epochs // max(t.epochs, 1))
     batch = train_loader.batch_size
     lr = tricks.scale_lr(cfg.optim.lr_per_256, batch)
     scheduler = tricks.build_lr_scheduler(cfg.schedule, lr, iters, epochs)
@@ -155,7 +157,7 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     bars = show_bars(t.progress)
     heads = _HeadLoss(cfg, net, loss_fn)
     record = records[-1] if records else {}
-    epoch = start_epoch
+    epoch = saved = start_epoch
     try:
         for epoch in range(start_epoch, epochs):
             mix = tricks.mixup_enabled(cfg.tricks.mixup_alpha or cfg.tricks.cutmix_alpha, epoch,
@@ -163,7 +165,7 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
             stats = _train_epoch(net, trainer, scaler, train_loader, heads, cfg, device, dtype,
                                  epoch, epochs, iters, mix, classes, teacher, distill, bars)
             record = {"epoch": epoch + 1, **stats, "lr": trainer.learning_rate}
-            if (epoch + 1) % cfg.eval.every_epochs == 0 or epoch + 1 == epochs:
+            if (epoch + 1) % every == 0 or epoch + 1 == epochs:
                 record.update(evaluate(net, val_loader, device, max_steps=cfg.eval.max_steps,
                                        classes=classes))
             records.append(record)
@@ -171,19 +173,20 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
                 f.write(json.dumps(record) + "\n")
             if board is not None:
                 board.write(record)
-            log(epoch_line(record, epochs))
             top1 = record.get("val_top1", -1.0)
             meta = {"epoch": epoch + 1, "step": (epoch + 1) * iters, "seed": t.seed,
                     "best_top1": max(best, top1), "config": resolved,
                     "rng": gk.random.get_state(), "trainer": trainer.state_meta(),
                     "loss_scaler": scaler.state_dict() if scaler else None}
             save_checkpoint(last_path, net.state_dict(), trainer.state_arrays(), meta)
+            saved = epoch + 1
             if top1 > best:
                 best = top1
                 save_checkpoint(best_path, net.state_dict(), {}, meta)
+            log(epoch_line(record, epochs))
     except KeyboardInterrupt:
-        kept = (f"the last checkpoint is {last_path} (epoch {records[-1]['epoch']}); continue "
-                "with --resume" if records else "no checkpoint was written yet")
+        kept = (f"the last checkpoint is {last_path} (epoch {saved}); continue with --resume"
+                if saved else "no checkpoint was written yet")
         raise Interrupted(f"stopped during epoch {epoch + 1}; {kept}") from None
     finally:
         if board is not None:
