@@ -162,8 +162,9 @@ def _check_block_args(block, args: dict) -> None:
     if unknown:
         close = {n: difflib.get_close_matches(n, valid, n=1) for n in unknown}
         hints = "".join(f"; {n!r}: did you mean {c[0]!r}?" for n, c in close.items() if c)
-        raise ModelArgumentError(f"{block.__name__} got unknown argument(s) {', '.join(map(repr, unknown))}"
-                        f"{hints} (valid: {', '.join(valid)})")
+        names = ", ".join(map(repr, unknown))
+        raise ModelArgumentError(f"{block.__name__} got unknown argument(s) {names}{hints} "
+                                 f"(valid: {', '.join(valid)})")
 
 
 class ResNet(ZooModel):

@@ -225,8 +225,8 @@ def _torch_step(w: Workload, device, dtype: str, batch: int):
 
 def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
         compare_torch: bool = False, batch: int | None = None) -> dict:
-    """Measure one workload of docs/BENCHMARKS.md and return its row (``scripts/benchmark.py`` prints
-    it as one JSON line). ``batch=None`` takes the table's batch for the device.
+    """Measure one workload of docs/BENCHMARKS.md and return its row (``scripts/benchmark.py``
+    prints it as one JSON line). ``batch=None`` takes the table's batch for the device.
     """
     if compare_torch:  # before measuring: a missing PyTorch fails at once, not after minutes
         _require_torch()

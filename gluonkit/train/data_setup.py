@@ -77,8 +77,7 @@ def _datasets(cfg, train: bool = True):
                                  cfg.train.seed + 1), classes)
     root = None if d.root is None else os.path.expanduser(d.root)
     if d.dataset in _NAMED:
-        cls = _NAMED[d.dataset]
-        make = lambda split: cls(root, train=split, download=d.download)  # noqa: E731
+        make = lambda split: _named(_NAMED[d.dataset], root, split, d.download)  # noqa: E731
     else:
         if root is None:
             raise ConfigError(f"data.root must point at the {d.dataset} folder (train/ and val/ "
@@ -93,6 +92,14 @@ def _datasets(cfg, train: bool = True):
     val = make(False)
     classes = _CLASSES.get(d.dataset) or len(val.classes)
     return (make(True) if train else None), val, classes
+
+
+def _named(cls, root, train: bool, download: bool):
+    try:
+        return cls(root, train=train, download=download)
+    except FileNotFoundError as e:  # files not there and no download asked: the user's to fix
+        raise ConfigError(f"{e} (in a recipe: data.download: true, or data.root: the folder "
+                          "that holds them)") from None
 
 
 def _folder(root: str):

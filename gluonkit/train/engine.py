@@ -21,13 +21,14 @@ from gluonkit.optim.loss_scaler import DynamicLossScaler
 from gluonkit.utils.errors import Interrupted, UserError
 
 from . import tricks
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import CheckpointNotFoundError, load_checkpoint, save_checkpoint
 from .config import Config, ConfigError, config_to_dict
 from .data_setup import build_loaders, to_device
 from .device import parse_device, resolve_device
+from .heads import HeadLoss
 from .plot import plot_curves
 from .progress import epoch_bar, epoch_line, show_bars
-from .run_dir import resolve_output_dir
+from .run_dir import dataset_name, resolve_output_dir
 
 __all__ = ["fit", "evaluate", "evaluate_checkpoint", "NonFiniteLossError", "parse_device",
            "build_model"]
@@ -155,7 +156,7 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     board = _tensorboard(t, out_dir)
     resolved = config_to_dict(cfg)
     bars = show_bars(t.progress)
-    heads = _HeadLoss(cfg, net, loss_fn)
+    heads = HeadLoss(cfg, net, loss_fn)
     record = records[-1] if records else {}
     epoch = saved = start_epoch
     try:
@@ -228,11 +229,8 @@ def _best(records: list) -> dict:
 
 
 def _plot_title(cfg: Config) -> str:
-    data = cfg.data.dataset
-    if cfg.data.dataset == "folder" and cfg.data.root:
-        data = os.path.basename(os.path.normpath(os.path.expanduser(cfg.data.root)))
     recipe = f", {cfg.recipe}" if cfg.recipe else ""
-    return f"{cfg.model.name} on {data}{recipe}"
+    return f"{cfg.model.name} on {dataset_name(cfg)}{recipe}"
 
 
 def _tensorboard(t, out_dir):
@@ -242,39 +240,10 @@ def _tensorboard(t, out_dir):
     return ScalarWriter(out_dir)
 
 
-class _HeadLoss:
-    """The loss of the main head plus, for models built with auxiliary heads (GoogLeNet,
-    Inception v3 with ``aux_logits=True``), each auxiliary head's loss times its weight
-    (``loss.aux_weight``, else the model's published one)."""
-
-    def __init__(self, cfg: Config, net, loss_fn):
-        self.loss_fn = loss_fn
-        self.sparse_label = loss_fn.sparse_label
-        self.weight = cfg.loss.aux_weight
-        if self.weight is None:
-            self.weight = net.default_cfg.get("aux_loss_weight")
-        self.model = cfg.model.name
-
-    def split(self, out):
-        """(main logits, [auxiliary logits])."""
-        if not isinstance(out, (tuple, list)):
-            return out, []
-        if self.weight is None:
-            raise ConfigError(f"{self.model} returns auxiliary outputs but has no published "
-                              "auxiliary loss weight: set loss.aux_weight")
-        return out[0], list(out[1:])
-
-    def aux(self, aux_outputs, target):
-        total = None
-        for a in aux_outputs:
-            term = self.loss_fn(a, target) * self.weight
-            total = term if total is None else total + term
-        return total
-
-
 def _resume(path, net, trainer, log_path, scaler=None):
     if not os.path.exists(path):
-        raise FileNotFoundError(f"--resume: no checkpoint at {path}; train once without --resume")
+        raise CheckpointNotFoundError(f"--resume: no checkpoint at {path}; train once without "
+                                      "--resume")
     model_state, optim_state, meta = load_checkpoint(path)
     net.load_state_dict(model_state)
     trainer.load_state_arrays(optim_state, meta["trainer"])

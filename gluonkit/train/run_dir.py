@@ -6,10 +6,11 @@ import time
 
 from .config import Config, ConfigError
 
-__all__ = ["resolve_output_dir"]
+__all__ = ["resolve_output_dir", "dataset_name"]
 
 
-def _dataset_name(cfg: Config) -> str:
+def dataset_name(cfg: Config) -> str:
+    """The dataset's name, or a folder dataset's folder name."""
     if cfg.data.dataset == "folder" and cfg.data.root:
         return os.path.basename(os.path.normpath(os.path.expanduser(cfg.data.root)))
     return cfg.data.dataset
@@ -24,7 +25,7 @@ def resolve_output_dir(cfg: Config, resume: bool = False, root: str = "runs") ->
     if resume:
         raise ConfigError("--resume needs the run's folder: set train.output_dir (each run "
                           "without it gets a new folder)")
-    base = os.path.join(root, f"{cfg.model.name}-{_dataset_name(cfg)}-"
+    base = os.path.join(root, f"{cfg.model.name}-{dataset_name(cfg)}-"
                               f"{time.strftime('%Y%m%d-%H%M%S')}")
     path, n = base, 1
     while True:

@@ -2,8 +2,8 @@
 
 A ``UserError`` (or a device error: a GPU asked for where there is none) becomes one line on
 stderr and exit code 2; Ctrl-C becomes one line (the library's own, e.g. where the last
-checkpoint is, from ``gluonkit.utils.errors.Interrupted``) and exit code 130. Anything else is a bug and keeps its traceback. ``--debug``
-shows the traceback of every error.
+checkpoint is, from ``gluonkit.utils.errors.Interrupted``) and exit code 130. Anything else is a
+bug and keeps its traceback. ``--debug`` shows the traceback of every error.
 
     def main(argv=None) -> int:
         p = cli.parser(__doc__)

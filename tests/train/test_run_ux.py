@@ -11,7 +11,7 @@ import pytest
 from gluonkit.train import ConfigError, fit, load_config
 from gluonkit.train import device as train_device
 from gluonkit.train.checkpoint import load_checkpoint
-from gluonkit.train.engine import _HeadLoss
+from gluonkit.train.heads import HeadLoss
 from gluonkit.train.plot import _y_range, nice_ticks
 from gluonkit.train.progress import final_line
 from gluonkit.train.run_dir import resolve_output_dir
@@ -112,7 +112,7 @@ def test_aux_heads_add_their_published_weight_and_eval_uses_the_main_head(tmp_pa
     y = gk.np.array(onp.array([0, 1, 2, 3]))
     for name, weight in (("googlenet", 0.3), ("inceptionv3", 0.4)):
         cfg = load_config(os.path.join(CONFIGS, f"{name}.yaml"))
-        heads = _HeadLoss(cfg, get_model(name, classes=5), loss_fn)
+        heads = HeadLoss(cfg, get_model(name, classes=5), loss_fn)
         out, aux = heads.split((main, a1, a2))
         got = (loss_fn(out, y) + heads.aux(aux, y)).asnumpy()
         want = (loss_fn(main, y) + weight * (loss_fn(a1, y) + loss_fn(a2, y))).asnumpy()
@@ -123,7 +123,10 @@ def test_aux_heads_add_their_published_weight_and_eval_uses_the_main_head(tmp_pa
         "train.device=cpu", "train.dtype=float32", "eval.batch_size=4", "eval.max_steps=1",
         "train.progress=false", f"train.output_dir={tmp_path}", "data.image_size=64",
         "model.kwargs={aux_logits: true}", "loss.aux_weight=0.5"])
-    assert _HeadLoss(cfg, get_model("googlenet", classes=5), loss_fn).weight == 0.5
+    with_aux = get_model("googlenet", classes=5, aux_logits=True)
+    assert HeadLoss(cfg, with_aux, loss_fn).weight == 0.5
+    with pytest.raises(ConfigError, match="loss.aux_weight is set but googlenet has no aux"):
+        HeadLoss(cfg, get_model("googlenet", classes=5), loss_fn)
     record = fit(cfg, log=lambda *_: None)  # crashed in the loss on the tuple before
     assert onp.isfinite(record["train_loss"]) and 0.0 <= record["val_top1"] <= 1.0
 

@@ -5,6 +5,8 @@ import runpy
 import subprocess
 import sys
 
+import cv2
+import numpy as onp
 import pytest
 
 from gluonkit.train import ConfigError
@@ -117,3 +119,29 @@ def test_every_script_ends_through_run_cli():
         text = open(os.path.join(SCRIPTS, name)).read()
         assert "sys.exit(cli.run_cli(main))" in text, name
         assert callable(runpy.run_path(os.path.join(SCRIPTS, name))["main"])
+
+
+def test_more_user_errors_are_one_line(tmp_path, monkeypatch):
+    lenet = os.path.join(ROOT, "configs", "lenet_mnist.yaml")
+    cifar = os.path.join(ROOT, "configs", "cifar_resnet20.yaml")
+    monkeypatch.setenv("GLUONKIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GLUONKIT_OFFLINE", "1")
+    (tmp_path / "imgs" / "a").mkdir(parents=True)
+    (tmp_path / "imgs" / "b").mkdir(parents=True)
+    for cls in ("a", "b"):
+        for i in range(3):
+            cv2.imwrite(str(tmp_path / "imgs" / cls / f"{i}.png"), onp.zeros((8, 8), onp.uint8))
+    cases = [
+        (["eval.py", "--config", lenet, "--checkpoint", str(tmp_path / "nope.safetensors")],
+         "checkpoint not found"),
+        (["train.py", "--config", lenet, "--resume", "--set", f"train.output_dir={tmp_path}"],
+         "--resume: no checkpoint at"),
+        (["train.py", "--config", cifar, "--set", f"data.root={tmp_path / 'c10'}",
+          "data.download=false"], "data.download: true"),
+        (["finetune.py", "--model", "resnet18_v1b", "--data", str(tmp_path / "imgs"),
+          "--set", "data.num_workers=0"], "--no-pretrained trains resnet18_v1b from scratch"),
+    ]
+    for args, message in cases:
+        done = script(*args, cwd=tmp_path)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "Traceback" not in done.stderr and message in done.stderr, (args, done.stderr)
