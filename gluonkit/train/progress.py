@@ -33,7 +33,9 @@ def epoch_line(record: dict, epochs: int) -> str:
         parts.append(f"top-1 {100 * record['val_top1']:.1f}%")
     if "val_top5" in record:
         parts.append(f"top-5 {100 * record['val_top5']:.1f}%")
-    parts += [f"{record['images_per_s']:,.0f} img/s", f"lr {record['lr']:.3g}"]
+    speed = record["images_per_s"]
+    parts += [f"{speed:,.0f} img/s" if speed >= 100 else f"{speed:.3g} img/s",
+              f"lr {record['lr']:.3g}"]
     return "  ".join(parts)
 
 

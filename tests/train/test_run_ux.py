@@ -178,3 +178,14 @@ def test_curve_axes():
     assert nice_ticks(1, 30, 8) == [0, 5, 10, 15, 20, 25, 30]
     lo, hi = _y_range([0.2, 0.9, 0.95, 0.97, 0.98, 0.98, 0.985, 0.99, 0.99, 0.99, 0.991], True)
     assert 0.8 < lo < 0.9 and hi <= 1.0  # the first epoch's 20% does not squash the rest
+
+
+def test_epoch_line_is_short_and_human():
+    from gluonkit.train.progress import epoch_line
+
+    record = {"epoch": 3, "train_loss": 0.4123, "val_top1": 0.979, "val_top5": 0.9991,
+              "images_per_s": 3350.2, "lr": 0.0123, "data_wait": 0.01}
+    assert epoch_line(record, 30) == ("epoch 3/30  loss 0.412  top-1 97.9%  top-5 99.9%  "
+                                      "3,350 img/s  lr 0.0123")
+    slow = {"epoch": 1, "train_loss": 7.0, "images_per_s": 0.42, "lr": 0.00125}
+    assert epoch_line(slow, 1) == "epoch 1/1  loss 7.000  0.42 img/s  lr 0.00125"
