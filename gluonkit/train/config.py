@@ -110,6 +110,9 @@ class TrainConfig:
     output_dir: Optional[str] = None
     distributed: bool = False
     max_steps_per_epoch: Optional[int] = None
+    # 'keep': every image trains each epoch (a short last batch); 'discard' drops the short
+    # last batch (a different few images each shuffled epoch; the run says how many).
+    last_batch: Literal["keep", "discard"] = "keep"
     # null: a progress bar per epoch in a terminal, only the per-epoch lines when piped.
     progress: Optional[bool] = None
     tensorboard: bool = False

@@ -120,11 +120,10 @@ def build_loaders(cfg, train: bool = True):
                            seed=t.seed)
     if not train:
         return None, val, classes
-    # Every image trains each epoch: the short last batch is kept, and a batch larger than the
-    # whole set shrinks to it (the engine says so).
+    # A batch larger than the whole set shrinks to it (the engine says so): never zero steps.
     batch = max(min(t.batch_size, len(train_ds)), 1)
     train_loader = gdata.DataLoader(train_ds.transform_first(train_tf), batch_size=batch,
-                                    shuffle=True, last_batch="keep",
+                                    shuffle=True, last_batch=t.last_batch,
                                     num_workers=d.num_workers, seed=t.seed)
     return train_loader, val, classes
 

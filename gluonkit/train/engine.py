@@ -198,7 +198,7 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
 
 def _check_not_empty(cfg: Config, train_loader, val_loader, log) -> None:
     """Zero training steps is an error, never a result; a batch larger than the training set
-    shrinks to it (every image trains) with a note."""
+    shrinks to it, and images a discarded last batch leaves out are counted, each with a note."""
     n = len(train_loader.dataset)
     if n == 0 or len(val_loader.dataset) == 0:
         split = "training" if n == 0 else "validation"
@@ -207,6 +207,10 @@ def _check_not_empty(cfg: Config, train_loader, val_loader, log) -> None:
     if train_loader.batch_size < cfg.train.batch_size:
         log(f"note: {n} training images, fewer than train.batch_size={cfg.train.batch_size}; "
             f"training with batches of {train_loader.batch_size}")
+    dropped = n % train_loader.batch_size if cfg.train.last_batch == "discard" else 0
+    if dropped:
+        log(f"note: train.last_batch=discard: {dropped} of the {n} training images (a different "
+            "few each epoch) are left out of each epoch")
 
 
 def _epochs_for(cfg: Config, iters: int, log) -> int:

@@ -49,6 +49,12 @@ def test_a_partial_last_batch_trains_and_a_tiny_set_shrinks_the_batch(tmp_path, 
     assert meta["step"] == 2
     assert any("48 training images, fewer than train.batch_size=64; training with batches of 48"
                in line for line in lines)
+    lines.clear()
+    fit(folder_config(tmp_path, small_folder, "train.batch_size=32", "train.last_batch=discard"),
+        log=lines.append)
+    _, _, meta = load_checkpoint(str(tmp_path / "run" / "last.safetensors"))
+    assert meta["step"] == 2  # one full batch per epoch, and the run says what it leaves out
+    assert any("train.last_batch=discard: 16 of the 48 training images" in line for line in lines)
 
 
 def test_min_steps_raises_the_epochs_of_a_small_folder(tmp_path, small_folder):
