@@ -75,7 +75,7 @@ def sklearn_digits_folder(root, per_class=20, seed=0):
                 cv2.imwrite(os.path.join(root, split, str(c), f"{i:04d}.png"), img)
 
 
-@pytest.mark.slow  # ~1,000 LeNet steps plus 10 evaluations of 1,597 images
+@pytest.mark.slow  # ~1,000 LeNet steps plus 11 evaluations of 1,597 images
 def test_finetune_defaults_learn_sklearn_digits_from_200_images(tmp_path):
     """The issue's comparison: PyTorch's careful run reached 0.984 on this task; gluonkit's
     defaults then reached 0.954 (0.872 on this split), as they ran 70 steps at a low rate."""
