@@ -94,7 +94,8 @@ class FinetuneConfig:
     backbone_lr_mult: float = 1.0
     freeze_backbone: bool = False
     freeze_bn: bool = False
-    # A small folder gets at least this many optimizer steps (more epochs), 0: train.epochs only.
+    # A small folder gets at least this many optimizer steps (more epochs), 0: train.epochs only;
+    # not applied when train.max_steps_per_epoch caps the run.
     min_steps: int = 0
 
 

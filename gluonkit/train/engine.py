@@ -214,10 +214,11 @@ def _check_not_empty(cfg: Config, train_loader, val_loader, log) -> None:
 
 
 def _epochs_for(cfg: Config, iters: int, log) -> int:
-    """``train.epochs``, raised on a small dataset to reach ``finetune.min_steps`` steps."""
+    """``train.epochs``, raised on a small dataset to reach ``finetune.min_steps`` steps; a run
+    capped by ``train.max_steps_per_epoch`` (a dry run) keeps its epochs."""
     epochs = cfg.train.epochs
     wanted = cfg.finetune.min_steps
-    if wanted and epochs * iters < wanted:
+    if wanted and not cfg.train.max_steps_per_epoch and epochs * iters < wanted:
         epochs = math.ceil(wanted / iters)
         log(f"note: {iters} iterations per epoch; training {epochs} epochs instead of "
             f"{cfg.train.epochs} to make finetune.min_steps={wanted} steps")

@@ -63,6 +63,10 @@ def test_min_steps_raises_the_epochs_of_a_small_folder(tmp_path, small_folder):
                                "finetune.min_steps=10"), log=lines.append)
     assert record["epoch"] == 4  # 3 steps per epoch: 4 epochs reach 10 steps
     assert any("training 4 epochs instead of 2" in line for line in lines)
+    capped = fit(folder_config(tmp_path, small_folder, "train.batch_size=16",
+                               "finetune.min_steps=10", "train.max_steps_per_epoch=1"),
+                 log=lambda *_: None)
+    assert capped["epoch"] == 2  # a capped (dry) run keeps its epochs
 
 
 def test_an_empty_class_folder_is_a_config_error(tmp_path, small_folder):
