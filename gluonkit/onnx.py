@@ -16,6 +16,7 @@ import numpy as onp
 
 from gluonkit.core.graph import Graph
 from gluonkit.core.ops.pool import pool_output_size
+from gluonkit.utils.errors import UserError
 
 __all__ = ["export", "to_onnx", "IR_VERSION", "OnnxExportError"]
 
@@ -24,7 +25,7 @@ __all__ = ["export", "to_onnx", "IR_VERSION", "OnnxExportError"]
 IR_VERSION = 8
 
 
-class OnnxExportError(ValueError):
+class OnnxExportError(UserError, ValueError):
     """The graph holds something ONNX cannot express (the message says what)."""
 
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 import abc
 
 from gluonkit import nn, npx
+from gluonkit.utils.errors import UserError
 
-__all__ = ["ZooModel", "FeatureExtractor"]
+__all__ = ["ZooModel", "FeatureExtractor", "ModelArgumentError"]
+
+
+class ModelArgumentError(UserError, TypeError):
+    """A model-family argument the model does not take (a typo, say); the message lists the
+    valid ones."""
 
 
 class ZooModel(nn.HybridBlock, metaclass=abc.ABCMeta):

@@ -152,7 +152,8 @@ _WEIGHTS = {"default": WeightFile(
     metadata={"source": "torchvision", "model_kwargs": {"transform_input": True}})}
 
 
-@register_model(first_conv="conv1.conv", num_params=6624904, top1=69.778,
+# aux_loss_weight: each auxiliary head's loss weight in training (Szegedy et al. 2015: 0.3).
+@register_model(first_conv="conv1.conv", num_params=6624904, top1=69.778, aux_loss_weight=0.3,
                 top1_source="torchvision GoogLeNet_Weights.IMAGENET1K_V1", weights=_WEIGHTS)
 def googlenet(classes: int = 1000, **kwargs) -> GoogLeNet:
     """GoogLeNet (Inception v1) with batch norm; ``aux_logits=True`` adds the aux heads."""

@@ -208,7 +208,7 @@ _WEIGHTS = {"default": WeightFile(
 
 @register_model(weights=_WEIGHTS, input_size=(3, 299, 299), mean=(0.485, 0.456, 0.406),
                 std=(0.229, 0.224, 0.225), crop_pct=0.875, first_conv="Conv2d_1a_3x3.conv",
-                num_params=23834568, top1=77.294,
+                num_params=23834568, top1=77.294, aux_loss_weight=0.4,  # Szegedy et al. 2016
                 top1_source="torchvision Inception_V3_Weights.IMAGENET1K_V1")
 def inceptionv3(classes: int = 1000, **kwargs) -> Inception3:
     """Inception v3 for 299x299 inputs; ``aux_logits=True`` adds the auxiliary head."""

@@ -11,17 +11,29 @@ import os
 import warnings
 
 import gluonkit as gk
+from gluonkit.utils.errors import UserError
 
 from .aliases import ALIASES, resolve
 from .class_names import imagenet_classes, read_class_names
 
 __all__ = ["register_model", "get_model", "list_models", "model_entry", "ModelEntry",
-           "UnknownModelError"]
+           "UnknownModelError", "WeightsNotFoundError", "UnknownWeightsTagError"]
+
+# A `pretrained=` string ending so is a file name, not a weights tag.
+_WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".npz", ".params", ".bin", ".ckpt")
 
 
-class UnknownModelError(KeyError):
+class UnknownModelError(UserError, KeyError):
     def __str__(self):
         return self.args[0]
+
+
+class WeightsNotFoundError(UserError, FileNotFoundError):
+    """``pretrained=`` names a weights file that does not exist."""
+
+
+class UnknownWeightsTagError(UserError, ValueError):
+    """``pretrained=`` names a weights tag the model does not have."""
 
 
 class ModelEntry:
@@ -166,17 +178,26 @@ def _load_state(model, entry, state, classes):
                       UserWarning, stacklevel=3)
 
 
+def _looks_like_path(pretrained) -> bool:
+    text = os.fspath(pretrained)
+    return (isinstance(pretrained, os.PathLike) or os.sep in text or text.startswith("~")
+            or text.lower().endswith(_WEIGHT_SUFFIXES) or os.path.exists(text))
+
+
 def _resolve_weights(entry, pretrained) -> str:
-    if isinstance(pretrained, (str, os.PathLike)) and (os.sep in str(pretrained)
-                                                       or os.path.exists(pretrained)):
-        if not os.path.exists(pretrained):
-            raise FileNotFoundError(f"pretrained weights file not found: {pretrained}")
-        return str(pretrained)
+    if isinstance(pretrained, (str, os.PathLike)) and _looks_like_path(pretrained):
+        path = os.path.expanduser(os.fspath(pretrained))
+        if not os.path.exists(path):
+            raise WeightsNotFoundError(
+                f"pretrained weights file not found: {os.path.abspath(path)} (a `pretrained=` "
+                "value that looks like a path is read as a file; check the path)")
+        return path
     weights = entry.metadata["weights"]
     tag = "default" if pretrained is True else pretrained
     if tag not in weights:
         have = ", ".join(sorted(weights)) or "none"
-        raise ValueError(f"{entry.name} has no pretrained weights tagged {tag!r} (available: "
-                         f"{have}); pass pretrained='path/to/file' to load a local checkpoint")
+        raise UnknownWeightsTagError(
+            f"{entry.name} has no pretrained weights tagged {tag!r} (available: {have}); "
+            "pass pretrained='path/to/file' to load a local checkpoint")
     from . import store
     return str(store.fetch(weights[tag]))

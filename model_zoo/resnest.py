@@ -65,8 +65,8 @@ class ResNestBottleneck(nn.HybridBlock):
     expansion = 4
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False, radix=2,
-                 cardinality=1, base_width=64, avd=True, avd_first=False, norm_layer=nn.BatchNorm,
-                 **_):
+                 cardinality=1, base_width=64, avd=True, avd_first=False,
+                 norm_layer=nn.BatchNorm):
         super().__init__()
         width = int(planes * (base_width / 64.0)) * cardinality
         self._avd_stride = stride if avd and stride > 1 else 0

@@ -18,9 +18,12 @@ block starts as the identity ("zero gamma"). Names match torchvision (v1b) and t
 """
 from __future__ import annotations
 
+import difflib
+import inspect
+
 from gluonkit import nn, npx
 
-from .base import ZooModel
+from .base import ModelArgumentError, ZooModel
 from .class_names import CIFAR10_CLASSES
 from .registry import register_model
 from .store import WeightFile
@@ -64,7 +67,7 @@ class BasicBlock(nn.HybridBlock):
     expansion = 1
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
-                 norm_layer=nn.BatchNorm, **_):
+                 norm_layer=nn.BatchNorm):
         super().__init__()
         self.conv1 = _conv(cin, planes, 3, stride, 1)
         self.bn1 = _bn(planes, norm_layer=norm_layer)
@@ -85,7 +88,7 @@ class Bottleneck(nn.HybridBlock):
     expansion = 4
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
-                 stride_in_1x1=False, norm_layer=nn.BatchNorm, **_):
+                 stride_in_1x1=False, norm_layer=nn.BatchNorm):
         super().__init__()
         s1, s3 = (stride, 1) if stride_in_1x1 else (1, stride)
         self.conv1 = _conv(cin, planes, 1, s1)
@@ -111,7 +114,7 @@ class PreActBasicBlock(nn.HybridBlock):
     expansion = 1
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
-                 raw_shortcut=False, norm_layer=nn.BatchNorm, **_):
+                 raw_shortcut=False, norm_layer=nn.BatchNorm):
         super().__init__()
         self._raw_shortcut = raw_shortcut
         self.bn1 = _bn(cin, norm_layer=norm_layer)
@@ -137,7 +140,7 @@ class PreActBottleneck(nn.HybridBlock):
     expansion = 4
 
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
-                 norm_layer=nn.BatchNorm, **_):
+                 norm_layer=nn.BatchNorm):
         super().__init__()
         self.bn1 = _bn(cin, norm_layer=norm_layer)
         self.conv1 = _conv(cin, planes, 1)
@@ -160,6 +163,19 @@ class PreActBottleneck(nn.HybridBlock):
 
 _BLOCKS = {"basic": BasicBlock, "bottleneck": Bottleneck, "preact_basic": PreActBasicBlock,
            "preact_bottleneck": PreActBottleneck}
+
+
+def _check_block_args(block, args: dict) -> None:
+    """Arguments a block does not take fail here, listing those it does (no silent typo)."""
+    params = inspect.signature(block.__init__).parameters
+    valid = [n for n in params if n not in ("self", "cin", "planes", "stride", "downsample")]
+    unknown = sorted(set(args) - set(valid))
+    if unknown:
+        close = {n: difflib.get_close_matches(n, valid, n=1) for n in unknown}
+        hints = "".join(f"; {n!r}: did you mean {c[0]!r}?" for n, c in close.items() if c)
+        names = ", ".join(map(repr, unknown))
+        raise ModelArgumentError(f"{block.__name__} got unknown argument(s) {names}{hints} "
+                                 f"(valid: {', '.join(valid)})")
 
 
 class ResNet(ZooModel):
@@ -191,8 +207,10 @@ class ResNet(ZooModel):
             self.bn_data = norm_layer(in_channels=in_channels, center=False, scale=False)
         cin = self._make_stem(stem, stem_width, channels[0], in_channels, norm_layer)
         strides = (1,) + (2,) * (len(layers) - 1)
-        args = dict(block_args or {}, last_gamma=last_gamma, stride_in_1x1=stride_in_1x1,
-                    norm_layer=norm_layer)
+        args = dict(block_args or {}, last_gamma=last_gamma, norm_layer=norm_layer)
+        if "stride_in_1x1" in inspect.signature(block.__init__).parameters:
+            args["stride_in_1x1"] = stride_in_1x1  # a basic block has no 1x1 to stride
+        _check_block_args(block, args)
         for i, (n, planes, stride) in enumerate(zip(layers, channels, strides)):
             stage = nn.Sequential()
             for b in range(n):

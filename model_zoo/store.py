@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import fnmatch
-import hashlib
-import http.client
 import io
 import json
 import os
@@ -20,12 +18,13 @@ import shutil
 import tarfile
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
+from gluonkit.utils import download as _dl
+from gluonkit.utils.download import digest_matches as _matches
+from gluonkit.utils.download import sha256_of
+from gluonkit.utils.errors import UserError
 
 __all__ = ["WeightFile", "StoreError", "DownloadError", "fetch", "models_dir", "list_cached",
            "verify", "purge", "pack", "unpack", "sha256_of"]
@@ -34,7 +33,7 @@ BUNDLED = Path(__file__).parent / "weights"
 MANIFEST = "manifest.json"
 
 
-class StoreError(RuntimeError):
+class StoreError(UserError, RuntimeError):
     """A weight file is missing, corrupt, or cannot be placed in the cache."""
 
 
@@ -60,8 +59,12 @@ class WeightFile:
     bundled: bool = False
     metadata: dict = field(default_factory=dict, compare=False, hash=False)
 
+    def __post_init__(self):
+        _KNOWN.setdefault(self.filename, self.sha256)
+
 
 _verified: set = set()
+_KNOWN: dict = {}  # filename -> SHA-256 (maybe a prefix) of every WeightFile the zoo declares
 
 
 def models_dir() -> Path:
@@ -69,18 +72,6 @@ def models_dir() -> Path:
     path = Path(home).expanduser() / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def sha256_of(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _matches(found: str, expected: str) -> bool:
-    return found.startswith(expected.lower())
 
 
 def _manifest() -> dict:
@@ -159,73 +150,20 @@ def fetch(wf: WeightFile, progress: bool = True, retries: int = 3, timeout: floa
                          "a cache made with `scripts/zoo.py pack` on a connected machine")
     if not urls:
         raise StoreError(f"{wf.filename} has no download URL; set GLUONKIT_REPO_URL to a mirror")
-    backoff = float(os.environ.get("GLUONKIT_RETRY_BACKOFF", 1.0)) if backoff is None else backoff
-    with open(str(path) + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one process downloads; the others wait, then reuse
+    with _dl.folder_lock(folder):  # one process downloads; the others wait, then reuse
         if path.exists():
             return _use_cached(path, wf)
-        errors = []
-        for url in urls:
-            try:
-                digest = _download(url, path, wf.sha256, progress, retries, timeout, backoff)
-            except DownloadError as e:
-                errors.append(str(e))
-                continue
-            _update_manifest({wf.filename: digest})
-            _verified.add(str(path))
-            return path
-    raise DownloadError(f"could not fetch {wf.filename}:\n  " + "\n  ".join(errors) + "\n"
-                        f"Try again later, set GLUONKIT_REPO_URL to a mirror, or put a copy "
-                        f"with SHA-256 {wf.sha256} at {path}")
-
-
-def _download(url, path: Path, expected, progress, retries, timeout, backoff) -> str:
-    """Download url into path via path.part (resumed with Range); returns the full digest."""
-    part = Path(str(path) + ".part")
-    last = None
-    for attempt in range(retries):
-        if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
-        offset = part.stat().st_size if part.exists() else 0
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                        timeout=timeout) as r:
-                if offset and r.status != 206:  # server ignored Range: start over
-                    offset = 0
-                elif offset and not r.headers.get("Content-Range", "").startswith(
-                        f"bytes {offset}-"):
-                    part.unlink()  # a range we did not ask for: start over on the next try
-                    raise http.client.HTTPException(f"unexpected Content-Range for {offset}-")
-                length = r.headers.get("Content-Length")
-                total = offset + int(length) if length else None
-                with open(part, "ab" if offset else "wb") as out, \
-                        tqdm(total=total, initial=offset, unit="B", unit_scale=True,
-                             desc=path.name, disable=not progress) as bar:
-                    for chunk in iter(lambda: r.read(1 << 16), b""):
-                        out.write(chunk)
-                        bar.update(len(chunk))
-                if total is not None and part.stat().st_size < total:
-                    raise http.client.IncompleteRead(b"", total - part.stat().st_size)
-            break
-        except urllib.error.HTTPError as e:
-            if e.code == 416:  # nothing left to send: the .part is complete or wrong
-                break
-            last = f"{url}: HTTP {e.code}"
-            if 400 <= e.code < 500:
-                raise DownloadError(last) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
-            last = f"{url}: {e!r}"
-    else:
-        raise DownloadError(f"{last} (gave up after {retries} tries; the partial file "
-                            f"{part} is kept for a later resume)")
-    found = sha256_of(part)
-    if not _matches(found, expected):
-        part.unlink()
-        raise DownloadError(f"{url}: SHA-256 mismatch, expected {expected}, received {found} "
-                            "(the download was discarded)")
-    os.replace(part, path)
-    return found
+            digest = _dl.download_first(urls, path, wf.sha256, progress, retries, timeout,
+                                        backoff)
+        except _dl.DownloadError as e:
+            raise DownloadError(
+                f"could not fetch {wf.filename}:\n  {e}\nTry again later, set "
+                f"GLUONKIT_REPO_URL to a mirror, or put a copy with SHA-256 {wf.sha256} at "
+                f"{path}") from None
+        _update_manifest({wf.filename: digest})
+        _verified.add(str(path))
+        return path
 
 
 def _is_weight_file(path: Path) -> bool:
@@ -272,20 +210,31 @@ def purge(pattern: str | None = None) -> list:
     return sorted(n for n in removed if not n.endswith((".lock", ".part")))
 
 
+def _pack_digest(name: str, manifest: dict) -> str:
+    """The SHA-256 of cached file ``name``, refused unless it matches what is known of it."""
+    found = sha256_of(models_dir() / name)
+    recorded, known = manifest.get(name), _KNOWN.get(name)
+    if recorded not in (None, found) or (known and not _matches(found, known)):
+        raise StoreError(f"cached file {name} is corrupt (SHA-256 {found}, expected "
+                         f"{recorded or known}); purge it and fetch again before packing")
+    if recorded is None and known is None:
+        raise StoreError(f"cached file {name} has no known SHA-256 (it was put there by hand "
+                         "and never used), so the pack could not be checked on arrival; load "
+                         f"it once through gluonkit, or purge it ({name!r}) before packing")
+    return found
+
+
 def pack(path) -> Path:
     """Write the cache to a tar file, with a manifest of every file's SHA-256, to carry it to
-    a machine without internet. A file that no longer matches its recorded hash is refused."""
+    a machine without internet. A file that does not match its recorded hash (or the zoo's),
+    or whose hash nobody knows, is refused."""
     path = Path(path)
     manifest, packed = _manifest(), {}
     with tarfile.open(path, "w") as tar:
         for item in list_cached():
             name = item["filename"]
-            found = sha256_of(models_dir() / name)
-            if item["sha256"] not in (None, found):
-                raise StoreError(f"cached file {name} is corrupt (SHA-256 {found}, recorded "
-                                 f"{manifest[name]}); purge it and fetch again before packing")
+            packed[name] = _pack_digest(name, manifest)
             tar.add(models_dir() / name, arcname=name)
-            packed[name] = found
         data = json.dumps(packed, indent=1, sort_keys=True).encode()
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mtime = len(data), int(time.time())
@@ -294,7 +243,8 @@ def pack(path) -> Path:
 
 
 def unpack(path) -> list:
-    """Add the files of a ``pack`` tar to the cache, each checked against the packed hashes.
+    """Add the files of a ``pack`` tar to the cache, each checked against the packed hashes
+    and, for the zoo's own files, against the zoo's.
 
     All or nothing: every member is extracted to a temporary file and checked before any is
     moved into place, so a bad pack never replaces a good cached file. Only plain files with
@@ -320,10 +270,13 @@ def unpack(path) -> list:
                 staged[name] = tmp
                 with os.fdopen(fd, "wb") as out:
                     shutil.copyfileobj(tar.extractfile(member), out)
-                found = sha256_of(tmp)
+                found, known = sha256_of(tmp), _KNOWN.get(name)
                 if found != packed.get(name):
                     raise StoreError(f"{path}: {name} has SHA-256 {found}, the pack says "
                                      f"{packed.get(name)}; nothing was replaced")
+                if known and not _matches(found, known):
+                    raise StoreError(f"{path}: {name} has SHA-256 {found}, the zoo expects "
+                                     f"{known}; the pack is corrupt, nothing was replaced")
         for name, tmp in staged.items():
             os.replace(tmp, folder / name)
             _verified.discard(str(folder / name))

@@ -12,15 +12,16 @@
     python scripts/benchmark.py --workload overhead   # microseconds per small op
     python scripts/benchmark.py --workload lenet_train --ranks 1,2   # 1 x 2 threads vs 2 ranks
 
-Model workloads are those of BENCHMARKS.md (batch from its table unless --batch is given).
+Model workloads are those of docs/BENCHMARKS.md (batch from its table unless --batch is
+given); the README's "Speed" section has the figures measured here.
 """
-import argparse
 import json
 import sys
 
 import gluonkit as gk
+from gluonkit.core.device import DeviceError
 from gluonkit.train import bench_dist, bench_memory, bench_models
-from gluonkit.utils import bench_data, bench_ops, bench_overhead
+from gluonkit.utils import bench_data, bench_ops, bench_overhead, cli
 
 
 def _models(a, device):
@@ -49,7 +50,7 @@ WORKLOADS.update({name: (lambda a, d, name=name: _model(name, a, d))
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = cli.parser(__doc__)
     p.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
     p.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
     p.add_argument("--dtype", default="float32",
@@ -75,8 +76,7 @@ def main(argv=None) -> int:
             print(json.dumps(row), flush=True)
         return 0
     if args.device == "gpu" and gk.num_gpus() == 0:
-        print("--device gpu: no CUDA device (or CuPy) here", file=sys.stderr)
-        return 2
+        raise DeviceError("--device gpu: no CUDA device (or CuPy) here; use --device cpu")
     device = gk.gpu(0) if args.device == "gpu" else gk.cpu()
     if args.tf32:
         from gluonkit.core.gpu_math import allow_tf32
@@ -87,4 +87,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_cli(main))

@@ -12,17 +12,17 @@ its NDArray format); names are mapped onto the zoo model (batch norm weight/bias
 model name, the source file's SHA-256 and the class names (the source's, else the model's
 default ones when the class count is the default) in the metadata.
 """
-import argparse
 import json
 import os
 import sys
 
 from gluonkit.model_zoo import convert, get_model, store
 from gluonkit.model_zoo.class_names import CLASS_NAMES_KEY, read_class_names
+from gluonkit.utils import cli
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = cli.parser(__doc__)
     p.add_argument("source")
     p.add_argument("output")
     p.add_argument("--model", required=True, help="zoo model the checkpoint belongs to")
@@ -37,8 +37,10 @@ def main(argv=None) -> int:
     try:
         state = convert.to_gluonkit(convert.load_checkpoint(a.source, model=a.model), target)
     except (convert.CheckpointMismatchError, convert.UnsafeCheckpointError, ValueError,
-            OSError) as e:
-        print(f"cannot convert {a.source}: {e}", file=sys.stderr)
+            OSError) as e:  # a file that is not a checkpoint of this model, or is unreadable
+        if a.debug:
+            raise
+        print(f"error: cannot convert {a.source}: {e}", file=sys.stderr)
         return 2
     meta = {"model": a.model, "source": os.path.basename(a.source),
             "source_sha256": store.sha256_of(a.source), "format": "gluonkit"}
@@ -52,4 +54,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_cli(main))

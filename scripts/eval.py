@@ -4,16 +4,16 @@
         --checkpoint runs/lenet_mnist/best.safetensors
     python scripts/eval.py --config configs/lenet_mnist.yaml --model lenet --pretrained
 """
-import argparse
 import json
 import sys
 
-from gluonkit.train import ConfigError, load_config
+from gluonkit.train import load_config
 from gluonkit.train.engine import evaluate_checkpoint
+from gluonkit.utils import cli
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = cli.parser(__doc__)
     p.add_argument("--config", required=True, help="recipe naming the dataset and model")
     p.add_argument("--checkpoint", help="a training checkpoint or .safetensors weights file")
     p.add_argument("--model", help="zoo model name (overrides the recipe's)")
@@ -23,18 +23,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if not args.checkpoint and not args.pretrained:
         p.error("give --checkpoint PATH or --pretrained")
-    try:
-        cfg = load_config(args.config, args.set + ([f"model.name={args.model}"] if args.model
-                                                   else []))
-    except ConfigError as e:
-        print(f"config error: {e}", file=sys.stderr)
-        return 2
+    cfg = load_config(args.config, args.set + ([f"model.name={args.model}"] if args.model
+                                               else []))
     result = evaluate_checkpoint(cfg, checkpoint=args.checkpoint, pretrained=args.pretrained)
     print(json.dumps(result))
-    print(f"top-1 {result['val_top1']:.4f}  top-5 {result['val_top5']:.4f}  "
-          f"({result['images']} images)")
+    top5 = f"  top-5 {result['val_top5']:.4f}" if "val_top5" in result else ""
+    print(f"top-1 {result['val_top1']:.4f}{top5}  ({result['images']} images)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_cli(main))

@@ -7,15 +7,15 @@
 The model is traced in predict mode on one input of its default size (``--input-size`` to
 change it); both formats run at any batch size.
 """
-import argparse
 import sys
 
 import gluonkit as gk
 from gluonkit.model_zoo import get_model, model_entry
+from gluonkit.utils import cli
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = cli.parser(__doc__)
     p.add_argument("--model", required=True, help="zoo model name (scripts/zoo.py lists them)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--pretrained", nargs="?", const=True, default=False,
@@ -47,4 +47,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_cli(main))

@@ -7,7 +7,6 @@
 ``--save out.png`` writes a picture of each image beside a bar chart of its top-k (drawn with
 OpenCV, already a dependency; several images give out-0.png, out-1.png, ...).
 """
-import argparse
 import os
 import sys
 
@@ -15,6 +14,7 @@ import gluonkit as gk
 from gluonkit.data import decode_image
 from gluonkit.model_zoo import get_model
 from gluonkit.utils.draw import prediction_card, save_png
+from gluonkit.utils import cli
 
 
 def _save_paths(save: str, n: int) -> list:
@@ -25,7 +25,7 @@ def _save_paths(save: str, n: int) -> list:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = cli.parser(__doc__)
     p.add_argument("images", nargs="+", help="image files or folders of images")
     p.add_argument("--model", required=True, help="zoo model name (or torchvision/timm's)")
     weights = p.add_mutually_exclusive_group(required=True)
@@ -52,4 +52,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_cli(main))

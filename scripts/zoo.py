@@ -10,15 +10,15 @@
     python scripts/zoo.py pack cache.tar       # carry the cache to an offline machine ...
     python scripts/zoo.py unpack cache.tar     # ... and add it there, every hash checked
 """
-import argparse
 import sys
 
 from gluonkit.model_zoo import list_models, model_entry, store
 from gluonkit.model_zoo.table import read_benchmarks, zoo_table
+from gluonkit.utils import cli
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = cli.parser(__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("table")
     t.add_argument("--benchmarks", metavar="FILE", help="scripts/benchmark.py JSON lines")
@@ -41,6 +41,8 @@ def main(argv=None) -> int:
     try:
         return _run(a)
     except store.StoreError as e:
+        if a.debug:
+            raise
         print(f"error: {e}", file=sys.stderr)
         return 1
 
@@ -107,4 +109,4 @@ def _list() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_cli(main))

@@ -1,4 +1,4 @@
-"""Model benchmarks: the workloads of BENCHMARKS.md, each optionally beside PyTorch.
+"""Model benchmarks: the workloads of docs/BENCHMARKS.md, each optionally beside PyTorch.
 
 A training step is forward + softmax cross-entropy + backward + SGD (momentum 0.9) through
 ``gluonkit.optim.Trainer``; an inference step is a forward in predict mode without recording.
@@ -16,6 +16,7 @@ Example::
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import resource
 import statistics
@@ -29,10 +30,11 @@ from gluonkit import autograd, model_zoo
 from gluonkit.core.dtypes import resolve as resolve_dtype
 from gluonkit.loss import SoftmaxCrossEntropyLoss
 from gluonkit.optim import Trainer
+from gluonkit.utils.errors import UserError
 
 __all__ = ["Workload", "WORKLOADS", "run", "lenet_train", "resnet20_cifar_train",
            "resnet50_train", "resnet50_infer", "resnest50_train", "inception_v3_train",
-           "googlenet_infer"]
+           "googlenet_infer", "ComparisonUnavailableError"]
 
 WARMUP = 2
 
@@ -114,6 +116,17 @@ def _gluonkit_step(w: Workload, device, dtype: str, batch: int, hybridize: bool 
     return step, sync, params
 
 
+class ComparisonUnavailableError(UserError, ImportError):
+    """``--compare torch`` where PyTorch (or the package with the model's twin) is missing."""
+
+
+def _require_torch() -> None:
+    if importlib.util.find_spec("torch") is None:
+        raise ComparisonUnavailableError(
+            "--compare torch needs PyTorch in this environment: pip install torch (and "
+            "torchvision / timm for the ImageNet models), or leave out --compare")
+
+
 def _torch_model(w: Workload):
     """The PyTorch twin of a workload's model (random init), or None if none is importable."""
     import torch.nn as tnn
@@ -173,19 +186,20 @@ def _torch_cifar_resnet(n: int, classes: int):
 
 
 def _torch_step(w: Workload, device, dtype: str, batch: int):
-    """(step, sync) for the PyTorch side, or None when PyTorch or the model is missing."""
+    """(step, sync) for the PyTorch side; says which package is missing when one is."""
     # NOTE: PyTorch's OpenMP threads busy-wait between ops by default, which starves NumPy's
     # BLAS threads in the same process (measured: ResNet-50 inference 5x slower on both sides
     # once both had run). A passive wait policy, set before the first import, avoids that.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    try:
-        import torch
-    except ImportError:
-        return None
+    import torch  # present: run() checked
+
     torch.manual_seed(0)
     model = _torch_model(w)
     if model is None:
-        return None
+        package = "timm" if w.model == "resnest50" else "torchvision"
+        raise ComparisonUnavailableError(
+            f"--compare torch: the PyTorch twin of {w.model} comes from {package}, which is not "
+            f"installed: pip install {package}")
     dev = torch.device("cuda" if device.kind == "gpu" else "cpu")
     # On the GPU PyTorch runs its fastest setup: channels-last, 16-bit dtypes through AMP
     # (float32 weights, autocast, loss scaling for float16), fused SGD.
@@ -278,11 +292,13 @@ def profile(workload: str, device=None, batch: int | None = None, steps: int = 3
 def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
         compare_torch: bool = False, batch: int | None = None, hybridize: bool = False,
         compare_onnxruntime: bool = False) -> dict:
-    """Measure one workload of BENCHMARKS.md and return its row (``scripts/benchmark.py`` prints
-    it as one JSON line). ``batch=None`` takes the table's batch for the device; ``hybridize``
-    runs it through a traced graph; ``compare_onnxruntime`` adds onnxruntime running gluonkit's
-    ONNX export of the model (inference workloads, CPU, 2 threads).
+    """Measure one workload of docs/BENCHMARKS.md and return its row (``scripts/benchmark.py``
+    prints it as one JSON line). ``batch=None`` takes the table's batch for the device;
+    ``hybridize`` runs it through a traced graph; ``compare_onnxruntime`` adds onnxruntime
+    running gluonkit's ONNX export of the model (inference workloads, CPU, 2 threads).
     """
+    if compare_torch:  # before measuring: a missing PyTorch fails at once, not after minutes
+        _require_torch()
     if workload not in _TABLE:
         raise ValueError(f"unknown workload {workload!r}; choose one of {sorted(_TABLE)}")
     w = _TABLE[workload]
@@ -298,13 +314,9 @@ def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
         row["onnxruntime_images_per_s"] = batch / o_median
         row["ratio"] = row["images_per_s"] / row["onnxruntime_images_per_s"]
     if compare_torch:
-        twin = _torch_step(w, device, dtype, batch)
-        if twin is None:
-            row["torch_images_per_s"] = None  # PyTorch (or this model's package) not importable
-        else:
-            t_median = _median_step_s(*twin, steps)
-            row["torch_images_per_s"] = batch / t_median
-            row["ratio"] = row["images_per_s"] / row["torch_images_per_s"]
+        t_median = _median_step_s(*_torch_step(w, device, dtype, batch), steps)
+        row["torch_images_per_s"] = batch / t_median
+        row["ratio"] = row["images_per_s"] / row["torch_images_per_s"]
     return row
 
 

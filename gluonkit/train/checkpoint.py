@@ -14,11 +14,16 @@ import os
 from safetensors import safe_open
 
 from gluonkit.model_zoo.class_names import CLASS_NAMES_KEY
+from gluonkit.utils.errors import UserError
 from gluonkit.utils.io import atomic_save_safetensors
 
 from .data_setup import class_names
 
-__all__ = ["save_checkpoint", "load_checkpoint"]
+__all__ = ["save_checkpoint", "load_checkpoint", "CheckpointNotFoundError"]
+
+
+class CheckpointNotFoundError(UserError, FileNotFoundError):
+    """A checkpoint path (``--checkpoint``, ``--resume``) that does not exist."""
 
 
 def save_checkpoint(path: str, model_state: dict, optim_state: dict, meta: dict) -> None:
@@ -35,7 +40,7 @@ def save_checkpoint(path: str, model_state: dict, optim_state: dict, meta: dict)
 def load_checkpoint(path: str) -> tuple[dict, dict, dict]:
     """(model_state, optim_state, meta) from a checkpoint written by ``save_checkpoint``."""
     if not os.path.exists(path):
-        raise FileNotFoundError(f"checkpoint not found: {path}")
+        raise CheckpointNotFoundError(f"checkpoint not found: {path}")
     with safe_open(path, framework="numpy") as f:  # one read: metadata and tensors
         meta = json.loads((f.metadata() or {}).get("gluonkit", "{}"))
         arrays = {k: f.get_tensor(k) for k in f.keys()}

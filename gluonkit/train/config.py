@@ -16,10 +16,12 @@ from typing import Literal, Optional, Union
 
 import yaml
 
+from gluonkit.utils.errors import UserError
+
 __all__ = ["Config", "ConfigError", "load_config", "config_from_dict", "config_to_dict"]
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A recipe that cannot be run as written."""
 
 
@@ -71,6 +73,9 @@ class ScheduleConfig:
 @dataclass
 class LossConfig:
     label_smoothing: float = 0.0
+    # Weight of each auxiliary head's loss for models built with model.kwargs.aux_logits: true;
+    # null: the published one (GoogLeNet 0.3 per head, Inception v3 0.4).
+    aux_weight: Optional[float] = None
 
 
 @dataclass
@@ -90,19 +95,29 @@ class FinetuneConfig:
     backbone_lr_mult: float = 1.0
     freeze_backbone: bool = False
     freeze_bn: bool = False
+    # A small folder gets at least this many optimizer steps (more epochs), 0: train.epochs only;
+    # not applied when train.max_steps_per_epoch caps the run.
+    min_steps: int = 0
 
 
 @dataclass
 class TrainConfig:
     epochs: int = 1
     batch_size: int = 128
+    # 'cpu', 'gpu', 'gpu:N', or 'auto': a GPU if there is one, else the CPU in float32.
     device: str = "cpu"
     dtype: Literal["float32", "float16", "bfloat16"] = "float32"  # 16-bit: float32 master weights
     seed: int = 0
-    output_dir: str = "runs/default"
+    # null: a new folder per run, runs/<model>-<dataset>-<date>-<time>.
+    output_dir: Optional[str] = None
     distributed: Union[bool, Literal["mpi", "nccl"]] = False  # true: nccl on GPUs, else mpi
     max_steps_per_epoch: Optional[int] = None
-    progress: bool = True
+    # 'keep': every image trains each epoch (a short last batch); 'discard' drops the short
+    # last batch (a different few images each shuffled epoch; the run says how many).
+    last_batch: Literal["keep", "discard"] = "keep"
+    # null: a progress bar per epoch in a terminal, only the per-epoch lines when piped.
+    progress: Optional[bool] = None
+    tensorboard: bool = False
     hybridize: bool = True  # run the model through traced graphs (same results, less overhead)
 
 
@@ -124,6 +139,7 @@ class Config:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    recipe: Optional[str] = None  # the YAML file's name, set by load_config (plot titles)
 
 
 # ---------------------------------------------------------------------- reading YAML
@@ -134,7 +150,10 @@ def _read_yaml(path: str, seen: tuple = ()) -> dict:
     if not os.path.exists(path):
         raise ConfigError(f"config file not found: {path}")
     with open(path) as f:
-        raw = yaml.safe_load(f) or {}
+        try:
+            raw = yaml.safe_load(f) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(_yaml_problem(path, e)) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a config must be a mapping of sections, "
                           f"got {type(raw).__name__}")
@@ -143,6 +162,15 @@ def _read_yaml(path: str, seen: tuple = ()) -> dict:
         return raw
     parent = _read_yaml(os.path.join(os.path.dirname(path), base), seen + (path,))
     return _merge(parent, raw)
+
+
+def _yaml_problem(where: str, e: yaml.YAMLError, position: bool = True) -> str:
+    """'file:line:column: what' from a YAML parser error."""
+    mark = getattr(e, "problem_mark", None) if position else None
+    at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
+    what = " ".join(str(x) for x in (getattr(e, "context", None), getattr(e, "problem", None))
+                    if x) or str(e)
+    return f"{at}: malformed YAML: {what}"
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -162,7 +190,10 @@ def _apply_override(tree: dict, item: str) -> None:
         node = node.setdefault(p, {})
         if not isinstance(node, dict):
             raise ConfigError(f"override {key!r}: {p!r} is not a section")
-    node[parts[-1]] = yaml.safe_load(value)
+    try:
+        node[parts[-1]] = yaml.safe_load(value)
+    except yaml.YAMLError as e:
+        raise ConfigError(_yaml_problem(f"override {item!r}", e, position=False)) from None
 
 
 # ---------------------------------------------------------------------- typing
@@ -231,8 +262,24 @@ def _build(cls, data, path: str):
 
 
 def config_from_dict(tree: dict) -> Config:
-    """A validated Config from a nested dict."""
-    return _build(Config, tree, "")
+    """A validated Config from a nested dict (zoo model names included)."""
+    cfg = _build(Config, tree, "")
+    _check_model_names(cfg)
+    return cfg
+
+
+def _check_model_names(cfg: Config) -> None:
+    """An unknown model or teacher name fails now, with the closest names, not after loading."""
+    from gluonkit.model_zoo import model_entry
+    from gluonkit.model_zoo.registry import UnknownModelError
+
+    for where, name in (("model.name", cfg.model.name), ("tricks.teacher", cfg.tricks.teacher)):
+        if name is None:
+            continue
+        try:
+            model_entry(name)
+        except UnknownModelError as e:
+            raise ConfigError(f"{where}: {e}") from None
 
 
 def config_to_dict(cfg: Config) -> dict:
@@ -244,4 +291,5 @@ def load_config(path: str, overrides: list[str] | None = None) -> Config:
     tree = _read_yaml(path)
     for item in overrides or []:
         _apply_override(tree, item)
+    tree["recipe"] = os.path.basename(path)
     return config_from_dict(tree)

@@ -9,6 +9,8 @@ import gluonkit as gk
 from gluonkit import data as gdata
 from gluonkit.dist.sampler import DistributedSampler
 
+from .config import ConfigError
+
 __all__ = ["build_loaders", "to_device", "SyntheticDataset", "class_names"]
 
 _CLASSES = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10, "cifar100": 100}
@@ -76,17 +78,16 @@ def _datasets(cfg, train: bool = True):
                                  cfg.train.seed + 1), classes)
     root = None if d.root is None else os.path.expanduser(d.root)
     if d.dataset in _NAMED:
-        cls = _NAMED[d.dataset]
-        make = lambda split: cls(root, train=split, download=d.download)  # noqa: E731
+        make = lambda split: _named(_NAMED[d.dataset], root, split, d.download)  # noqa: E731
     else:
         if root is None:
-            raise ValueError(f"data.root must point at the {d.dataset} folder (train/ and val/ "
+            raise ConfigError(f"data.root must point at the {d.dataset} folder (train/ and val/ "
                              "sub-folders of class folders), or set data.synthetic: true")
         if os.path.isdir(os.path.join(root, "train")):
-            make = lambda split: gdata.ImageFolderDataset(  # noqa: E731
+            make = lambda split: _folder(  # noqa: E731
                 os.path.join(root, "train" if split else "val"))
         else:
-            full = gdata.ImageFolderDataset(root)
+            full = _folder(root)
             parts = gdata.split_dataset(full, d.val_split, seed=cfg.train.seed)
             make = lambda split: parts[0] if split else parts[1]  # noqa: E731
     val = make(False)
@@ -111,6 +112,21 @@ def class_names(config: dict) -> list | None:
     return list(named.classes) if named is not None and named.classes else None
 
 
+def _named(cls, root, train: bool, download: bool):
+    try:
+        return cls(root, train=train, download=download)
+    except FileNotFoundError as e:  # files not there and no download asked: the user's to fix
+        raise ConfigError(f"{e} (in a recipe: data.download: true, or data.root: the folder "
+                          "that holds them)") from None
+
+
+def _folder(root: str):
+    try:
+        return gdata.ImageFolderDataset(root)
+    except (FileNotFoundError, ValueError) as e:  # a missing or empty folder: the user's to fix
+        raise ConfigError(f"data.root: {e}") from None
+
+
 def build_loaders(cfg, train: bool = True, rank: int = 0, ranks: int = 1):
     """(train_loader, val_loader, classes) for the config's data and train sections; with
     ``train=False`` only the validation split is read (the first item is None).
@@ -131,8 +147,10 @@ def build_loaders(cfg, train: bool = True, rank: int = 0, ranks: int = 1):
     if not train:
         return None, val, classes
     sampler = DistributedSampler(len(train_ds), ranks, rank, seed=t.seed) if shard else None
-    train_loader = gdata.DataLoader(train_ds.transform_first(train_tf), batch_size=t.batch_size,
-                                    shuffle=not shard, sampler=sampler, last_batch="discard",
+    # A batch larger than the whole set shrinks to it (the engine says so): never zero steps.
+    batch = max(min(t.batch_size, len(train_ds)), 1)
+    train_loader = gdata.DataLoader(train_ds.transform_first(train_tf), batch_size=batch,
+                                    shuffle=not shard, sampler=sampler, last_batch=t.last_batch,
                                     num_workers=d.num_workers, seed=t.seed)
     return train_loader, val, classes
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 
 from gluonkit import dist
-from gluonkit.core.ndarray import as_raw
 from gluonkit.optim.loss_scaler import DynamicLossScaler
 
 __all__ = ["Distributed", "setup", "backend_for", "sync_norm_layer"]
@@ -87,6 +86,12 @@ class Distributed:
     def loss_scaler(self) -> DynamicLossScaler:
         return dist.DistributedLossScaler(self.comm) if self.size > 1 else DynamicLossScaler()
 
+    def output_dir(self, cfg, resume: bool) -> str:
+        """The run's folder, made by rank 0 alone and known to every rank."""
+        from .run_dir import resolve_output_dir
+        path = resolve_output_dir(cfg, resume) if self.is_main else None
+        return path if self.size == 1 else self.comm.allgather_object(path)[0]
+
     def describe(self) -> str:
         """The run's ranks in one line, for the first log line (pids map a launcher's report of a
         dead process to its rank)."""
@@ -100,7 +105,7 @@ class Distributed:
         if self.size == 1:
             return
         for p in net.collect_params().values():
-            self.comm.broadcast(as_raw(p.data()))
+            self.comm.broadcast(p.data().raw)
 
     def combine_train(self, stats: dict) -> dict:
         """One epoch's training figures over all ranks."""

@@ -109,3 +109,21 @@ def test_cifar_archive_download_and_extract(tmp_path, server, monkeypatch):
     ds = CIFAR10(str(tmp_path / "c10"), download=True)
     assert len(ds) == 10 and ds[0][0].shape == (32, 32, 3)
     assert sorted(os.listdir(tmp_path / "c10")) == ["cifar-10-batches-py", CIFAR10.archive]
+
+
+def test_dataset_download_resumes_a_cut_transfer(tmp_path, monkeypatch):
+    """Datasets share the weight store's downloader: a cut transfer resumes with HTTP Range."""
+    from gluonkit.data.download import download
+
+    from ..model_zoo.test_store import PAYLOAD, SHA, Server
+
+    monkeypatch.setenv("GLUONKIT_RETRY_BACKOFF", "0")
+    monkeypatch.delenv("GLUONKIT_DATA_URL", raising=False)
+    cut = Server(cut_first=True)
+    try:
+        path = download(f"{cut.url}/good/w.bin", str(tmp_path / "ds"), SHA, progress=False)
+    finally:
+        cut.close()
+    assert open(path, "rb").read() == PAYLOAD
+    assert cut.ranges and cut.full == 1  # the second request asked only for the rest
+    assert os.listdir(tmp_path / "ds") == ["w.bin"]  # no .part, no lock file left

@@ -144,12 +144,18 @@ _SCRIPT = textwrap.dedent("""
     it = iter(loader)
     next(it)
     print(" ".join(str(w.pid) for w in loader._pool.workers), loader._pool.prefix, flush=True)
-    if sys.argv[1] == "kill":
-        import os, signal
-        os.kill(os.getpid(), signal.SIGKILL)
+    import os, signal
+    # Once the test has seen the workers alive, the process signals itself at this known point,
+    # mid-epoch with workers busy: no race with the test's timing on a loaded machine (SIGINT is
+    # what Ctrl-C sends).
+    sys.stdin.readline()
+    os.kill(os.getpid(), signal.SIGKILL if sys.argv[1] == "kill" else signal.SIGINT)
     for _ in it:
         pass
 """)
+
+
+HANG = 300  # seconds: only a guard against a hang, far above any wait on a loaded machine
 
 
 def _alive(pid):
@@ -164,18 +170,17 @@ def _alive(pid):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("how", ["ctrl-c", "kill"])
 def test_no_orphaned_workers(how):
-    proc = subprocess.Popen([sys.executable, "-c", _SCRIPT, how], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", _SCRIPT, how], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     *pids, prefix = proc.stdout.readline().split()
     pids = [int(p) for p in pids]
     assert len(pids) == 2 and all(_alive(p) for p in pids)
+    _, err = proc.communicate("go\n", timeout=HANG)
     if how == "ctrl-c":
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-        assert "KeyboardInterrupt" in err
+        assert "KeyboardInterrupt" in err and proc.returncode != 0
     else:
-        proc.wait(timeout=30)
-    deadline = time.monotonic() + 10
+        assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + HANG
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in pids)

@@ -81,6 +81,25 @@ def test_pretrained_errors(tmp_path):
         get_model("resnet50_v2", pretrained=True)
 
 
+def test_pretrained_string_that_looks_like_a_file_is_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the README's snippet, with resnest50d.pth absent
+    with pytest.raises(FileNotFoundError, match=r"file not found: .*resnest50d\.pth"):
+        get_model("resnest14", pretrained="resnest50d.pth", classes=5)
+    with pytest.raises(FileNotFoundError, match="file not found"):
+        get_model("lenet", pretrained="~/no/such/weights")
+
+
+def test_misspelled_block_argument_fails_listing_the_valid_ones():
+    with pytest.raises(TypeError, match=r"'radx'.*did you mean 'radix'.*valid: last_gamma, "
+                                        r"radix, cardinality"):
+        get_model("resnest14", block_args={"radx": 4})
+    with pytest.raises(TypeError, match=r"BasicBlock got unknown argument\(s\) 'radix'"):
+        get_model("resnet18_v1b", block_args={"radix": 2})
+    sizes = [sum(p.data().size for p in get_model("resnest14", classes=3, **kw)
+                 .collect_params().values()) for kw in ({}, {"block_args": {"radix": 1}})]
+    assert sizes[1] < sizes[0]  # a valid block argument reaches the blocks
+
+
 @pytest.fixture
 def weight_server(tmp_path):
     """Serves tmp_path/served over HTTP on 127.0.0.1."""

@@ -85,6 +85,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.delenv("GLUONKIT_REPO_URL", raising=False)
     monkeypatch.delenv("GLUONKIT_OFFLINE", raising=False)
     store._verified.clear()
+    monkeypatch.setattr(store, "_KNOWN", dict(store._KNOWN))  # WeightFiles made here stay here
     return tmp_path / "home" / "models"
 
 
@@ -234,6 +235,30 @@ def test_pack_refuses_a_corrupt_cache(home, server, tmp_path):
     assert store.verify() == {"w.bin": False}
     with pytest.raises(store.StoreError, match="corrupt"):
         store.pack(tmp_path / "cache.tar")
+
+
+def test_pack_refuses_a_hand_copied_file_that_fails_the_zoo_hash(home, tmp_path):
+    store.WeightFile("w.bin", SHA[:8])  # the zoo declares w.bin (a torchvision-style prefix)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "w.bin").write_bytes(b"not the weights")  # copied in by hand, never used
+    with pytest.raises(store.StoreError, match=f"w.bin is corrupt .*expected {SHA[:8]}"):
+        store.pack(tmp_path / "cache.tar")
+    (home / "w.bin").write_bytes(PAYLOAD)
+    assert store.pack(tmp_path / "cache.tar").exists()
+    (home / "x.bin").write_bytes(b"unknown")
+    with pytest.raises(store.StoreError, match="x.bin has no known SHA-256"):
+        store.pack(tmp_path / "cache.tar")
+
+
+def test_unpack_refuses_a_self_consistent_pack_of_a_bad_zoo_file(home, tmp_path):
+    store.WeightFile("w.bin", SHA)
+    bad = tmp_path / "bad.tar"
+    rot = b"rotten weights"
+    _tar(bad, {"manifest.json": json.dumps({"w.bin": hashlib.sha256(rot).hexdigest()}).encode(),
+               "w.bin": rot})
+    with pytest.raises(store.StoreError, match="the zoo expects .*nothing was replaced"):
+        store.unpack(bad)
+    assert not (home / "w.bin").exists()
 
 
 def test_zoo_script_commands(home, server, tmp_path, capsys):

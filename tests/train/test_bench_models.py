@@ -18,16 +18,24 @@ def test_workloads_are_the_benchmark_table():
 
 @pytest.mark.parametrize("name,params", [("lenet_train", 61706), ("resnet20_cifar_train", 272474)])
 def test_training_workload_row(name, params):
-    rows = bench_models.WORKLOADS[name](gk.cpu(), steps=2, batch=4, compare_torch=True)
+    has_torch = importlib.util.find_spec("torch") is not None
+    rows = bench_models.WORKLOADS[name](gk.cpu(), steps=2, batch=4, compare_torch=has_torch)
     (row,) = rows
     assert KEYS <= set(row)
     assert row["workload"] == name and row["device"] == "cpu" and row["batch"] == 4
     assert row["params"] == params and row["steps"] == 2
     assert row["images_per_s"] == pytest.approx(4 / row["median_step_s"])
-    if importlib.util.find_spec("torch") is None:
-        assert row["torch_images_per_s"] is None
-    else:
+    if has_torch:
         assert row["ratio"] == pytest.approx(row["images_per_s"] / row["torch_images_per_s"])
+
+
+def test_compare_torch_without_torch_says_why(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else real(name, *a))
+    with pytest.raises(bench_models.ComparisonUnavailableError,
+                       match="--compare torch needs PyTorch.*pip install torch"):
+        bench_models.run("lenet_train", gk.cpu(), steps=1, batch=2, compare_torch=True)
 
 
 def test_training_updates_the_weights_and_inference_does_not(monkeypatch):

@@ -79,3 +79,20 @@ def test_inheritance_loop_is_reported(tmp_path):
 def test_shipped_recipes_load(path):
     cfg = load_config(path)
     assert cfg.train.epochs >= 1 and cfg.model.name
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    path = write(tmp_path, "bad.yaml", "train:\n  epochs: 3\n  batch_size: [64\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml:4:1: malformed YAML"):
+        load_config(path)
+    with pytest.raises(ConfigError, match=r"override 'train.epochs=\[3': malformed YAML"):
+        load_config(write(tmp_path, "ok.yaml", "{}\n"), ["train.epochs=[3"])
+
+
+def test_unknown_model_name_fails_at_config_time_with_closest(tmp_path):
+    path = write(tmp_path, "a.yaml", "model:\n  name: resnet50_v1dd\n")
+    with pytest.raises(ConfigError, match=r"model\.name: unknown model 'resnet50_v1dd'; "
+                                          r"did you mean resnet50_v1d"):
+        load_config(path)
+    with pytest.raises(ConfigError, match=r"tricks\.teacher: unknown model 'resnet152'"):
+        load_config(path, ["model.name=lenet", "tricks.teacher=resnet152"])

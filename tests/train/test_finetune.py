@@ -1,9 +1,11 @@
 """Transfer learning on real digits: LeNet pretrained on digits 0-4 of the bundled MNIST,
-fine-tuned on 20 images per class of digits 5-9, beats the same model trained from scratch."""
+fine-tuned on 20 images per class of digits 5-9, beats the same model trained from scratch;
+the shipped LeNet with finetune.yaml's defaults learns scikit-learn's digits from 200 images."""
 import os
 
 import cv2
 import numpy as onp
+import pytest
 
 from gluonkit.data import MNIST
 from gluonkit.train import fit, load_config
@@ -33,7 +35,7 @@ def run(tmp_path, name, data, extra):
     cfg = load_config(os.path.join(CONFIGS, "finetune.yaml"), [
         "model.name=lenet", f"data.root={data}", "data.num_workers=0", "train.progress=false",
         f"train.output_dir={tmp_path / name}", "train.batch_size=20", "eval.batch_size=250",
-        "optim.lr_per_256=0.4"] + extra)
+        "optim.lr_per_256=0.4", "finetune.min_steps=0"] + extra)
     return fit(cfg, log=lambda *_: None)["val_top1"]
 
 
@@ -55,3 +57,35 @@ def test_pretrained_beats_scratch_on_20_images_per_class(tmp_path):
           f"fine-tuned {tuned}, from scratch {scratch}")
     assert onp.mean(tuned) > onp.mean(scratch) + 0.03
     assert min(tuned) > 0.75
+
+
+def sklearn_digits_folder(root, per_class=20, seed=0):
+    """scikit-learn's 8x8 digits (not MNIST: other writers, scanned at 8x8) as an image folder:
+    ``per_class`` training images per digit, the other 1,597 for validation."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    rng = onp.random.default_rng(seed)
+    for c in range(10):
+        idx = rng.permutation(onp.flatnonzero(d.target == c))
+        for split, ids in (("train", idx[:per_class]), ("val", idx[per_class:])):
+            os.makedirs(os.path.join(root, split, str(c)), exist_ok=True)
+            for i in ids:
+                img = (d.images[i] * (255 / 16)).round().astype(onp.uint8)
+                cv2.imwrite(os.path.join(root, split, str(c), f"{i:04d}.png"), img)
+
+
+@pytest.mark.slow  # ~1,000 LeNet steps plus 11 evaluations of 1,597 images
+def test_finetune_defaults_learn_sklearn_digits_from_200_images(tmp_path):
+    """The issue's comparison: PyTorch's careful run reached 0.984 on this task; gluonkit's
+    defaults then reached 0.954 (0.872 on this split), as they ran 70 steps at a low rate."""
+    sklearn_digits_folder(tmp_path / "digits")
+    cfg = load_config(os.path.join(CONFIGS, "finetune.yaml"), [
+        "model.name=lenet", f"data.root={tmp_path / 'digits'}", "data.num_workers=0",
+        "train.progress=false", f"train.output_dir={tmp_path / 'run'}", "eval.batch_size=500"])
+    lines = []
+    record = fit(cfg, log=lines.append)
+    print(f"scikit-learn digits, 20 per class, finetune.yaml defaults: val top-1 "
+          f"{record['val_top1']:.4f} (best {record['best_val_top1']:.4f})")
+    assert any("to make finetune.min_steps=1000 steps" in line for line in lines)
+    assert record["val_top1"] >= 0.98
