@@ -52,7 +52,7 @@ def check_dtype(fn: str, d, arg: str = "dtype"):
         d = numpy.dtype(d)
     except TypeError as e:
         raise TypeError(f"gluonkit.np.{fn}: argument {arg!r} is not a dtype: {d!r}") from e
-    if d.kind not in _SUPPORTED:
+    if d.kind not in _SUPPORTED and d.name != "bfloat16":  # ml_dtypes' bfloat16 (kind 'V')
         raise TypeError(f"gluonkit.np.{fn}: argument {arg!r} is {d} ({d.kind!r} kind); gluonkit "
                         "arrays hold bool, integer, float and complex values only (object, "
                         "string, datetime and structured arrays stay in NumPy)")

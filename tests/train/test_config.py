@@ -94,5 +94,5 @@ def test_unknown_model_name_fails_at_config_time_with_closest(tmp_path):
     with pytest.raises(ConfigError, match=r"model\.name: unknown model 'resnet50_v1dd'; "
                                           r"did you mean resnet50_v1d"):
         load_config(path)
-    with pytest.raises(ConfigError, match=r"tricks\.teacher: unknown model 'resnet152'"):
-        load_config(path, ["model.name=lenet", "tricks.teacher=resnet152"])
+    with pytest.raises(ConfigError, match=r"tricks\.teacher: unknown model 'resnet152x'"):
+        load_config(path, ["model.name=lenet", "tricks.teacher=resnet152x"])
