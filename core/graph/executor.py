@@ -57,6 +57,11 @@ class Executor:
     # ------------------------------------------------------------------ inference
     def run(self, inputs: list, params: list) -> list:
         """Raw outputs of the graph for raw ``inputs`` and ``params`` (no autograd)."""
+        return self._outputs(self.run_steps(inputs, params))
+
+    def run_steps(self, inputs: list, params: list, after_step=None) -> list:
+        """The replay loop: every value slot after the last step (freed ones None).
+        ``after_step(op_class)``, if given, runs after each step (profilers time with it)."""
         vals = self.template.copy()
         for v, x in zip(self.external, inputs + params):
             vals[v] = x
@@ -67,25 +72,22 @@ class Executor:
                 vals[out] = fn.forward(*[None if i is None else vals[i] for i in ins])
                 for f in free:
                     vals[f] = None
-        return self._outputs(vals)
+                if after_step is not None:
+                    after_step(cls)
+        return vals
 
     def profile(self, inputs: list, params: list, clock=time.perf_counter) -> dict:
         """One replay like ``run``, timing each step: ``{op: [calls, seconds]}``."""
-        vals = self.template.copy()
-        for v, x in zip(self.external, inputs + params):
-            vals[v] = x
-        table = {}
-        with alloc.pooled(self.pool):
-            for cls, attrs, ins, out, free in self.steps:
-                t0 = clock()
-                fn = _new(cls)
-                fn.__dict__.update(attrs)
-                vals[out] = fn.forward(*[None if i is None else vals[i] for i in ins])
-                for f in free:
-                    vals[f] = None
-                entry = table.setdefault(cls.__name__, [0, 0.0])
-                entry[0] += 1
-                entry[1] += clock() - t0
+        table, last = {}, [clock()]
+
+        def tick(cls):
+            now = clock()
+            entry = table.setdefault(cls.__name__, [0, 0.0])
+            entry[0] += 1
+            entry[1] += now - last[0]
+            last[0] = now
+
+        self.run_steps(inputs, params, tick)
         return table
 
     def _outputs(self, vals: list) -> list:

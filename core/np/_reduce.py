@@ -24,24 +24,24 @@ def _axis_attr(axis, x: ndarray):
     return None if axis is None else _axes(axis, x.ndim)
 
 
-def sum(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False) -> ndarray:
-    """The sum over axis (all by default); integers sum in the default integer dtype."""
-    _out("sum", out)
+def _cast_reduction(name: str, op, x, axis, dtype, out, keepdims):
+    """A sum or product computed in, and returned as, ``dtype`` when one is given."""
+    _out(name, out)
     x = asarray(x)
     if dtype is not None:
-        x = x.astype(check_dtype("sum", dtype), copy=False)
-    out = rd.Sum.apply(x, axis=_axis_attr(axis, x), keepdims=keepdims)
+        x = x.astype(check_dtype(name, dtype), copy=False)
+    out = op.apply(x, axis=_axis_attr(axis, x), keepdims=keepdims)
     return out if dtype is None or out.dtype == x.dtype else out.astype(x.dtype)
+
+
+def sum(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False) -> ndarray:
+    """The sum over axis (all by default); integers sum in the default integer dtype."""
+    return _cast_reduction("sum", rd.Sum, x, axis, dtype, out, keepdims)
 
 
 def prod(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False) -> ndarray:
     """The product over axis (all by default); the gradient is exact at zeros."""
-    _out("prod", out)
-    x = asarray(x)
-    if dtype is not None:
-        x = x.astype(check_dtype("prod", dtype), copy=False)
-    out = rd.Prod.apply(x, axis=_axis_attr(axis, x), keepdims=keepdims)
-    return out if dtype is None or out.dtype == x.dtype else out.astype(x.dtype)
+    return _cast_reduction("prod", rd.Prod, x, axis, dtype, out, keepdims)
 
 
 def mean(x, /, axis=None, dtype=None, out=None, keepdims: builtins.bool = False) -> ndarray:
