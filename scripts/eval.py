@@ -19,7 +19,7 @@ def main(argv=None) -> int:
     p.add_argument("--model", help="zoo model name (overrides the recipe's)")
     p.add_argument("--pretrained", nargs="?", const=True, default=False,
                    help="load the model's pretrained weights (optionally a tag or a file)")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE")
     args = p.parse_args(argv)
     if not args.checkpoint and not args.pretrained:
         p.error("give --checkpoint PATH or --pretrained")

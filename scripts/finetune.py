@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     p.add_argument("--val-split", type=float)
     p.add_argument("--device")
     p.add_argument("--output-dir")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE")
     cli.progress_flag(p)
     a = p.parse_args(argv)
     pairs = {"model.name": a.model, "model.pretrained": "false" if a.no_pretrained

@@ -13,7 +13,7 @@ from gluonkit.utils import cli
 def main(argv=None) -> int:
     p = cli.parser(__doc__)
     p.add_argument("--config", required=True, help="YAML recipe (configs/*.yaml)")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="override recipe values, e.g. optim.lr_per_256=0.2 train.epochs=3")
     p.add_argument("--resume", action="store_true", help="continue from train.output_dir/last")
     cli.progress_flag(p)

@@ -145,3 +145,11 @@ def test_more_user_errors_are_one_line(tmp_path, monkeypatch):
         done = script(*args, cwd=tmp_path)
         assert done.returncode == 2, (args, done.stderr)
         assert "Traceback" not in done.stderr and message in done.stderr, (args, done.stderr)
+
+
+@pytest.mark.parametrize("name,extra", [("train.py", []), ("eval.py", ["--pretrained"])])
+def test_repeated_set_flags_all_apply(name, extra):
+    """``--set a=1 --set b=2`` applies both: a bad first key must be reported, not dropped."""
+    done = script(name, "--config", os.path.join(ROOT, "configs", "lenet_mnist.yaml"), *extra,
+                  "--set", "train.epochs=three", "--set", "train.seed=0")
+    assert done.returncode == 2 and "train.epochs" in done.stderr, done.stderr
