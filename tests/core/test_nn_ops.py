@@ -25,6 +25,10 @@ CONV_CASES = [
     ((2, 6, 4, 4), (5, 6, 1, 1), 1, 0, 1, 1, True),
     ((2, 6, 5, 5), (4, 6, 1, 1), 2, 0, 1, 1, False),
     ((1, 2, 9, 9), (3, 2, 7, 7), 2, 3, 1, 1, True),
+    # >= 8 input channels at stride 1: the shifted-GEMM path (core/ops/conv_shifted.py)
+    ((2, 8, 5, 4), (3, 8, 3, 3), 1, 1, 1, 1, True),
+    ((1, 8, 6, 6), (2, 8, 3, 2), 1, (0, 2), (2, 1), 1, False),
+    ((2, 3, 14, 15), (4, 3, 1, 1), 1, 0, 1, 1, True),  # 1x1 over >= 196 pixels: per sample
 ]
 
 

@@ -1,0 +1,149 @@
+"""Stride-1 convolution as one accumulated GEMM per kernel offset, with no im2col copy.
+
+The input is copied once into a zero-padded buffer with channels first, ``(c, n * Hp * Wp)``
+plus a few slack columns. Output pixel ``t`` (a flat index into the padded grid) reads input
+pixel ``t + off`` for kernel offset ``off = i * dy * Wp + j * dx``, so for each offset the
+operand is the plain strided view ``buf[:, off:off + n * Hp * Wp]`` and
+
+    y_wide += W[:, :, i, j] @ buf[:, off:off + L]        (BLAS gemm, beta = 1)
+
+computes every output pixel of the whole batch at once; the columns that fall in the padded
+border are computed and dropped (a few percent of the work on large maps). The weight gradient
+is one GEMM per offset against the same views, and the input gradient the same trick transposed
+(``gbuf[:, off:off + L] += W_ijᵀ @ gy_wide``, with gy_wide zero on the border columns).
+
+Compared with im2col (core/ops/conv.py) this writes the input once instead of kh*kw times and
+never rebuilds the columns in backward. Forward + backward measured on one core (CPU time, batch
+16 / 128): 1.8x faster at 56x56 x 64, 1.3x at 28x28 x 128, 2.4x / 1.6x / 1.2x at ResNet-20's
+32x32 x 16 / 16x16 x 32 / 8x8 x 64, but 0.96x at 14x14 x 256 and 7x7 x 512, where the border
+is 31% / 65% of the grid and im2col's long GEMMs win (``applies`` keeps im2col there).
+"""
+from __future__ import annotations
+
+import numpy
+
+from .. import alloc, blas
+from ..parallel import for_blocks
+
+__all__ = ["applies", "Geometry", "forward", "backward"]
+
+_MAX_BORDER_SHARE = 1.2  # padded grid / output pixels above which many channels favour im2col
+_FEW_CHANNELS = 128  # up to this many input channels im2col's copies cost more than the border
+
+
+class Geometry:
+    """Sizes of the padded grid and the flat offset of each kernel tap."""
+
+    def __init__(self, x_shape, W_shape, padding, dilation):
+        self.n, self.c, self.h, self.w = x_shape
+        self.o, _, self.kh, self.kw = W_shape
+        self.ph, self.pw = padding
+        dy, dx = dilation
+        self.Hp, self.Wp = self.h + 2 * self.ph, self.w + 2 * self.pw
+        self.oh, self.ow = self.Hp - dy * (self.kh - 1), self.Wp - dx * (self.kw - 1)
+        self.L = self.n * self.Hp * self.Wp
+        self.offsets = [i * dy * self.Wp + j * dx for i in range(self.kh) for j in range(self.kw)]
+        self.ld = self.L + self.offsets[-1]  # slack so the last tap's view stays in the buffer
+
+
+def applies(x, W, stride, padding, dilation, groups) -> bool:
+    """Whether the shifted-GEMM path runs this convolution (and is the faster one)."""
+    if not (isinstance(x, numpy.ndarray) and blas.available(x.dtype) and W.dtype == x.dtype):
+        return False
+    if tuple(stride) != (1, 1) or groups != 1 or W.shape[2] * W.shape[3] == 1:
+        return False
+    g = Geometry(x.shape, W.shape, padding, dilation)
+    border_share = g.Hp * g.Wp / (g.oh * g.ow)
+    return g.c >= 8 and (g.c <= _FEW_CHANNELS or border_share <= _MAX_BORDER_SHARE)
+
+
+def _padded(x, g: Geometry):
+    """x (n, c, h, w) -> (c, ld) buffer: channels first, zero border, uninitialised slack."""
+    buf = alloc.empty((g.c, g.ld), x.dtype)
+    grid = buf[:, :g.L].reshape(g.c, g.n, g.Hp, g.Wp)
+    xt = x.transpose(1, 0, 2, 3)
+    ph, pw, h, w = g.ph, g.pw, g.h, g.w
+
+    def fill(b):
+        part = grid[b]
+        if ph or pw:
+            part[:, :, :ph], part[:, :, h + ph:] = 0, 0
+            part[:, :, ph:h + ph, :pw], part[:, :, ph:h + ph, w + pw:] = 0, 0
+        part[:, :, ph:h + ph, pw:w + pw] = xt[b]
+        buf[b, g.L:] = 0
+
+    for_blocks(fill, g.c, buf.size)
+    return buf
+
+
+def _taps(W):
+    """(o, c, kh, kw) -> (kh * kw, o, c): each tap's weight matrix contiguous."""
+    o, c, kh, kw = W.shape
+    return numpy.ascontiguousarray(W.transpose(2, 3, 0, 1)).reshape(kh * kw, o, c)
+
+
+def forward(x, W, g: Geometry):
+    """y (n, o, oh, ow) of the stride-1 convolution of x with W."""
+    buf = _padded(x, g)
+    taps = _taps(W)
+    wide = alloc.empty((g.o, g.L), x.dtype)
+    for t, off in enumerate(g.offsets):
+        blas.gemm(taps[t], buf[:, off:off + g.L], wide, beta=1.0 if t else 0.0)
+    del buf
+    y = alloc.empty((g.n, g.o, g.oh, g.ow), x.dtype)
+    valid = wide.reshape(g.o, g.n, g.Hp, g.Wp)[:, :, :g.oh, :g.ow]
+    yt = y.transpose(1, 0, 2, 3)
+
+    def unpad(b):
+        yt[b] = valid[b]
+
+    for_blocks(unpad, g.o, y.size)
+    return y
+
+
+def _widened(gy, g: Geometry):
+    """gy (n, o, oh, ow) -> (o, L) on the padded grid, zero on the border columns."""
+    wide = alloc.empty((g.o, g.L), gy.dtype)
+    grid = wide.reshape(g.o, g.n, g.Hp, g.Wp)
+    gyt = gy.transpose(1, 0, 2, 3)
+
+    def fill(b):
+        part = grid[b]
+        part[:, :, g.oh:] = 0
+        part[:, :, :g.oh, g.ow:] = 0
+        part[:, :, :g.oh, :g.ow] = gyt[b]
+
+    for_blocks(fill, g.o, wide.size)
+    return wide
+
+
+def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
+    """(gx, gW) of the stride-1 convolution; either is None when not needed."""
+    gwide = _widened(gy, g)
+    gx = gW = None
+    if need_W:
+        buf = _padded(x, g)
+        gtaps = numpy.empty((len(g.offsets), g.o, g.c), x.dtype)
+        for t, off in enumerate(g.offsets):
+            blas.gemm(gwide, buf[:, off:off + g.L], gtaps[t], trans_b=True)
+        del buf
+        gW = numpy.ascontiguousarray(
+            gtaps.reshape(g.kh, g.kw, g.o, g.c).transpose(2, 3, 0, 1))
+    if need_x:
+        taps = _taps(W)
+        # NOTE: the first tap (offset 0) overwrites columns [0, L) with beta = 0, so the
+        # buffer needs no zeroing; later taps add into the slack too, which is dropped.
+        gbuf = alloc.empty((g.c, g.ld), gy.dtype)
+        for t, off in enumerate(g.offsets):
+            blas.gemm(taps[t], gwide, gbuf[:, off:off + g.L], beta=1.0 if t else 0.0,
+                      trans_a=True)
+        inner = gbuf[:, :g.L].reshape(g.c, g.n, g.Hp, g.Wp)[
+            :, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w]
+        gx = numpy.empty((g.n, g.c, g.h, g.w), gy.dtype)
+        gxt = gx.transpose(1, 0, 2, 3)
+
+        def unpad(b):
+            gxt[b] = inner[b]
+
+        for_blocks(unpad, g.c, gx.size)
+    return gx, gW
