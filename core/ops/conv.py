@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy
 
-from .. import alloc, blas
+from .. import alloc, blas, parallel
 from ..autograd import Function
 from ..device import get_array_module
 from ..parallel import for_blocks
@@ -87,6 +87,16 @@ def col2im(col, h, w, sy, sx, ph, pw, dy, dx):
     return xp.ascontiguousarray(img[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
 
 
+def _transpose_into(y, yt):
+    """y (n, o, ...) = yt (o, n, ...) over blocks of channels on both cores."""
+    ytt = yt.transpose(1, 0, 2, 3)
+
+    def copy(b):
+        y[:, b] = ytt[:, b]
+
+    for_blocks(copy, y.shape[1], y.size, get_array_module(y))
+
+
 class Conv2d(Function):
     """y = conv(x, W) + b with W of shape (out, in / groups, kh, kw), NCHW.
 
@@ -117,9 +127,9 @@ class Conv2d(Function):
             yt = alloc.empty((g, o // g, n * oh * ow), x.dtype, xp)
             xp.matmul(W3, self._columns(x, W), out=yt)
             y = alloc.empty((n, o, oh, ow), x.dtype, xp)
-            y[...] = yt.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+            _transpose_into(y, yt.reshape(o, n, oh, ow))
         if b is not None:
-            y += b.reshape(1, o, 1, 1)
+            parallel.ufunc(xp.add, y, b.reshape(1, o, 1, 1), out=y, axis=1)
         # NOTE: the column buffer is kh*kw times the input; keep the input and rebuild the
         # columns in backward instead (one more im2col, far less memory).
         need = self.needs_input_grad or (False, False)

@@ -41,11 +41,18 @@ class ConvBN(Function):
         conv = Conv2d.__new__(Conv2d)
         conv.stride, conv.padding = self.stride, self.padding
         conv.dilation, conv.groups = self.dilation, self.groups
-        y = conv.forward(x, W * scale.reshape(-1, 1, 1, 1).astype(W.dtype), shift)
-        if residual is not None:
-            parallel.ufunc(xp.add, y, residual, out=y, axis=1)
-        if self.relu:
-            parallel.ufunc(xp.maximum, y, 0, out=y, axis=1)
+        y = conv.forward(x, W * scale.reshape(-1, 1, 1, 1).astype(W.dtype))
+        shift = shift.astype(y.dtype).reshape(-1, 1, 1)
+
+        def epilogue(c):  # shift, residual and ReLU while a block of channels is in cache
+            yc = y[:, c]
+            xp.add(yc, shift[c], out=yc)
+            if residual is not None:
+                xp.add(yc, residual[:, c], out=yc)
+            if self.relu:
+                xp.maximum(yc, 0, out=yc)
+
+        parallel.for_blocks(epilogue, y.shape[1], y.size, xp)
         return y
 
 
