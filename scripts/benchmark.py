@@ -8,7 +8,7 @@
     python scripts/benchmark.py --workload models --compare torch     # every model workload
     python scripts/benchmark.py --workload ops        # conv/BN at ResNet-50 shapes vs GEMM rate
     python scripts/benchmark.py --workload data       # JPEG decode + ImageNet augmentation
-    python scripts/benchmark.py --workload memory     # peak of a training step vs activations
+    python scripts/benchmark.py --workload memory --compare torch  # peak of a ResNet-50 step
     python scripts/benchmark.py --workload overhead   # microseconds per small op
     python scripts/benchmark.py --workload lenet_train --ranks 1,2   # 1 x 2 threads vs 2 ranks
 
@@ -41,7 +41,8 @@ def _model(name, a, device):
 WORKLOADS = {
     "ops": lambda a, d: bench_ops.run(d, steps=a.steps or 3, dtype=a.dtype, batch=a.batch or 16),
     "data": lambda a, d: bench_data.run(batch_size=a.batch or 32),
-    "memory": lambda a, d: [bench_memory.run(batch=a.batch or 128)],
+    "memory": lambda a, d: [bench_memory.run(batch=a.batch or 16,
+                                             compare_torch=a.compare == "torch")],
     "overhead": lambda a, d: bench_overhead.run(d),
     "models": _models,
 }

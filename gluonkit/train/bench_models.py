@@ -32,7 +32,7 @@ from gluonkit.loss import SoftmaxCrossEntropyLoss
 from gluonkit.optim import Trainer
 from gluonkit.utils.errors import UserError
 
-__all__ = ["Workload", "WORKLOADS", "run", "lenet_train", "resnet20_cifar_train",
+__all__ = ["Workload", "WORKLOADS", "run", "require_torch", "lenet_train", "resnet20_cifar_train",
            "resnet50_train", "resnet50_infer", "resnest50_train", "inception_v3_train",
            "googlenet_infer", "ComparisonUnavailableError"]
 
@@ -120,7 +120,7 @@ class ComparisonUnavailableError(UserError, ImportError):
     """``--compare torch`` where PyTorch (or the package with the model's twin) is missing."""
 
 
-def _require_torch() -> None:
+def require_torch() -> None:
     if importlib.util.find_spec("torch") is None:
         raise ComparisonUnavailableError(
             "--compare torch needs PyTorch in this environment: pip install torch (and "
@@ -298,7 +298,7 @@ def run(workload: str, device=None, dtype: str = "float32", steps: int = 5,
     running gluonkit's ONNX export of the model (inference workloads, CPU, 2 threads).
     """
     if compare_torch:  # before measuring: a missing PyTorch fails at once, not after minutes
-        _require_torch()
+        require_torch()
     if workload not in _TABLE:
         raise ValueError(f"unknown workload {workload!r}; choose one of {sorted(_TABLE)}")
     w = _TABLE[workload]
