@@ -127,26 +127,41 @@ def _divisor(xp, size, k, s, p, out, count_include_pad, dtype):
 
 
 class AvgPool2d(Function):
+    """Average pooling; sums the kernel offsets in place over blocks of channels on both cores."""
+
     def forward(self, x):
         xp = get_array_module(x)
         k, s, p, out = self.kernel, self.stride, self.padding, self.out
         xpad = _padded(x, k, s, p, out, 0)
-        y = None
-        for _, sl in _windows(xpad, k, s, out):
-            y = xpad[sl].copy() if y is None else y + xpad[sl]
         dh = _divisor(xp, x.shape[2], k[0], s[0], p[0], out[0], self.count_include_pad, x.dtype)
         dw = _divisor(xp, x.shape[3], k[1], s[1], p[1], out[1], self.count_include_pad, x.dtype)
         self.scale = 1 / (dh[:, None] * dw[None, :])
+        y = alloc.empty(x.shape[:2] + tuple(out), x.dtype, xp)
+
+        def block(c):
+            yc = y[:, c]
+            for idx, (_, _, rows, cols) in _windows(xpad, k, s, out):
+                if idx:
+                    xp.add(yc, xpad[:, c, rows, cols], out=yc)
+                else:
+                    yc[...] = xpad[:, c, rows, cols]
+            xp.multiply(yc, self.scale, out=yc)
+
+        for_blocks(block, x.shape[1], xpad.size, xp)
         self.x_shape, self.pad_shape = x.shape, xpad.shape
-        return y * self.scale
+        return y
 
     def backward(self, gy):
         xp = get_array_module(gy)
         k, s, p = self.kernel, self.stride, self.padding
-        g = gy * self.scale
         gpad = xp.zeros(self.pad_shape, dtype=gy.dtype)
-        for _, sl in _windows(gpad, k, s, self.out):
-            gpad[sl] += g
+
+        def block(c):
+            g = gy[:, c] * self.scale
+            for _, (_, _, rows, cols) in _windows(gpad, k, s, self.out):
+                gpad[:, c, rows, cols] += g
+
+        for_blocks(block, gy.shape[1], gpad.size, xp)
         h, w = self.x_shape[2:]
         return (gpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
 
