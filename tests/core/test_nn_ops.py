@@ -28,6 +28,7 @@ CONV_CASES = [
     # >= 8 input channels at stride 1: the shifted-GEMM path (core/ops/conv_shifted.py)
     ((2, 8, 5, 4), (3, 8, 3, 3), 1, 1, 1, 1, True),
     ((1, 8, 6, 6), (2, 8, 3, 2), 1, (0, 2), (2, 1), 1, False),
+    ((1, 16, 5, 4), (4, 8, 3, 3), 1, 1, 1, 2, True),
     ((2, 3, 14, 15), (4, 3, 1, 1), 1, 0, 1, 1, True),  # 1x1 over >= 196 pixels: per sample
 ]
 
