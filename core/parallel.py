@@ -14,7 +14,8 @@ import numpy
 
 from . import alloc
 
-__all__ = ["num_threads", "for_blocks", "ufunc", "MIN_PARALLEL_SIZE", "BLOCK_SIZE"]
+__all__ = ["num_threads", "for_blocks", "for_parts", "ufunc", "MIN_PARALLEL_SIZE",
+           "BLOCK_SIZE"]
 
 MIN_PARALLEL_SIZE = 1 << 17  # elements; below this the thread hand-off costs more than it saves
 BLOCK_SIZE = 1 << 18  # elements per block (1 MiB of float32)
@@ -58,6 +59,20 @@ def for_blocks(fn: Callable[[slice], object], length: int, size: int, xp=numpy) 
     if xp is not numpy or size < MIN_PARALLEL_SIZE or threads == 1 or length < 2:
         return [fn(slice(0, length))]
     return list(_executor().map(fn, _blocks(length, size, threads)))
+
+
+def for_parts(fn: Callable[[slice], object], length: int) -> list:
+    """Call ``fn(part)`` on one contiguous part of range(length) per thread; the results in order.
+
+    For work that is already cut into cache-sized pieces (``fn`` loops over its part), so each
+    thread gets one part and a per-part result (a partial sum) stays small.
+    """
+    threads = min(num_threads(), length)
+    if threads <= 1:
+        return [fn(slice(0, length))]
+    per_part = -(-length // threads)
+    parts = [slice(i, min(i + per_part, length)) for i in range(0, length, per_part)]
+    return list(_executor().map(fn, parts))
 
 
 def _cut(a, axis: int, ndim: int, block: slice):

@@ -24,12 +24,13 @@ from __future__ import annotations
 import numpy
 
 from .. import alloc, blas
-from ..parallel import for_blocks
+from ..parallel import for_blocks, for_parts, num_threads
 
 __all__ = ["applies", "Geometry", "forward", "backward"]
 
 _MAX_BORDER_SHARE = 1.2  # padded grid / output pixels above which many channels favour im2col
 _FEW_CHANNELS = 128  # up to this many input channels im2col's copies cost more than the border
+_CHUNK_BYTES = 2 << 20  # columns of operand + output per GEMM: about one core's L2 cache
 
 
 class Geometry:
@@ -90,15 +91,38 @@ def _groups(g: Geometry):
             for i in range(g.groups)]
 
 
+def _chunks(g: Geometry, itemsize: int) -> list:
+    """Column ranges of the padded grid small enough that every tap's GEMM on one stays in cache.
+
+    NOTE: all taps run on one chunk before the next (the output chunk is read and written
+    kh*kw times while cached): measured 1.5-1.7x faster than each tap over the whole grid at
+    ResNet-50's 56x56 and 28x28 (one core)."""
+    cols = min(max(_CHUNK_BYTES // ((g.c + g.o) * itemsize), 2048), 16384)
+    return [(a, min(a + cols, g.L)) for a in range(0, g.L, cols)]
+
+
+def _over_chunks(fn, chunks: list) -> list:
+    """``fn(chunks)`` on each thread's share of the chunks, BLAS single-threaded inside."""
+    if num_threads() > 1 and len(chunks) > 1:
+        with blas.single_threaded():
+            return for_parts(lambda part: fn(chunks[part]), len(chunks))
+    return [fn(chunks)]
+
+
 def forward(x, W, g: Geometry):
     """y (n, o, oh, ow) of the stride-1 convolution of x with W."""
     buf = _padded(x, g)
     taps = _taps(W)
     wide = alloc.empty((g.o, g.L), x.dtype)
-    for t, off in enumerate(g.offsets):
-        for rows, cols in _groups(g):
-            blas.gemm(taps[t, rows], buf[cols, off:off + g.L], wide[rows],
-                      beta=1.0 if t else 0.0)
+
+    def run(chunks):
+        for a, b in chunks:
+            for t, off in enumerate(g.offsets):
+                for rows, cols in _groups(g):
+                    blas.gemm(taps[t, rows], buf[cols, a + off:b + off], wide[rows, a:b],
+                              beta=1.0 if t else 0.0)
+
+    _over_chunks(run, _chunks(g, x.itemsize))
     del buf
     y = alloc.empty((g.n, g.o, g.oh, g.ow), x.dtype)
     valid = wide.reshape(g.o, g.n, g.Hp, g.Wp)[:, :, :g.oh, :g.ow]
@@ -130,27 +154,43 @@ def _widened(gy, g: Geometry):
 def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
     """(gx, gW) of the stride-1 convolution; either is None when not needed."""
     gwide = _widened(gy, g)
+    chunks = _chunks(g, gy.itemsize)
     gx = gW = None
     if need_W:
         buf = _padded(x, g)
-        gtaps = numpy.empty((len(g.offsets), g.o, g.cg), x.dtype)
-        for t, off in enumerate(g.offsets):
-            for rows, cols in _groups(g):
-                blas.gemm(gwide[rows], buf[cols, off:off + g.L], gtaps[t, rows], trans_b=True)
+
+        def weight_part(chunks):
+            part = numpy.zeros((len(g.offsets), g.o, g.cg), x.dtype)
+            for a, b in chunks:
+                for t, off in enumerate(g.offsets):
+                    for rows, cols in _groups(g):
+                        blas.gemm(gwide[rows, a:b], buf[cols, a + off:b + off], part[t, rows],
+                                  beta=1.0, trans_b=True)
+            return part
+
+        gtaps = sum(_over_chunks(weight_part, chunks))
         del buf
         gW = numpy.ascontiguousarray(
             gtaps.reshape(g.kh, g.kw, g.o, g.cg).transpose(2, 3, 0, 1))
     if need_x:
         taps = _taps(W)
-        # NOTE: the first tap (offset 0) overwrites columns [0, L) with beta = 0, so the
-        # buffer needs no zeroing; later taps add into the slack too, which is dropped.
-        gbuf = alloc.empty((g.c, g.ld), gy.dtype)
-        for t, off in enumerate(g.offsets):
-            for rows, cols in _groups(g):
-                blas.gemm(taps[t, rows], gwide[rows], gbuf[cols, off:off + g.L],
-                          beta=1.0 if t else 0.0, trans_a=True)
-        inner = gbuf[:, :g.L].reshape(g.c, g.n, g.Hp, g.Wp)[
-            :, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w]
+        gbuf = alloc.empty((g.c, g.L), gy.dtype)
+
+        def data_part(chunks):
+            # gbuf[:, i] = sum over taps of W_tᵀ gwide[:, i - off_t]: each chunk of gbuf is
+            # written by one thread; tap 0 (offset 0) covers it with beta = 0, so no zeroing.
+            for a, b in chunks:
+                for t, off in enumerate(g.offsets):
+                    lo = max(a - off, 0)
+                    if b - off <= lo:
+                        continue
+                    for rows, cols in _groups(g):
+                        blas.gemm(taps[t, rows], gwide[rows, lo:b - off],
+                                  gbuf[cols, lo + off:b], beta=1.0 if t else 0.0,
+                                  trans_a=True)
+
+        _over_chunks(data_part, chunks)
+        inner = gbuf.reshape(g.c, g.n, g.Hp, g.Wp)[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w]
         gx = numpy.empty((g.n, g.c, g.h, g.w), gy.dtype)
         gxt = gx.transpose(1, 0, 2, 3)
 
