@@ -14,7 +14,6 @@ import numpy
 from .. import alloc, blas, parallel
 from ..autograd import Function
 from ..device import get_array_module
-from ..parallel import for_blocks
 from . import conv_shifted
 
 __all__ = ["Conv2d", "conv2d", "im2col", "col2im", "conv_output_size"]
@@ -69,7 +68,7 @@ def im2col(x, kh, kw, sy, sx, ph, pw, dy, dx):
         for i, j, rows, cols in _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
             col[b, i, j] = xb[:, :, rows, cols]
 
-    for_blocks(fill, c, col.size, xp)
+    parallel.for_blocks(fill, c, col.size, xp)
     return col
 
 
@@ -83,8 +82,16 @@ def col2im(col, h, w, sy, sx, ph, pw, dy, dx):
         for i, j, rows, cols in _offsets(kh, kw, sy, sx, oh, ow, dy, dx):
             img[b, :, rows, cols] += col[b, i, j]
 
-    for_blocks(add, c, col.size, xp)
+    parallel.for_blocks(add, c, col.size, xp)
     return xp.ascontiguousarray(img[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
+
+
+def _per_sample(fn, n: int, xp) -> list:
+    """``fn(samples)`` over each thread's share of the batch on the CPU (BLAS on one thread
+    each, parallel.for_parts), or once over the whole batch on the GPU."""
+    if xp is not numpy:
+        return [fn(slice(0, n))]
+    return parallel.for_parts(fn, n)
 
 
 def _transpose_into(y, yt):
@@ -94,7 +101,7 @@ def _transpose_into(y, yt):
     def copy(b):
         y[:, b] = ytt[:, b]
 
-    for_blocks(copy, y.shape[1], y.size, get_array_module(y))
+    parallel.for_blocks(copy, y.shape[1], y.size, get_array_module(y))
 
 
 class Conv2d(Function):
@@ -123,7 +130,8 @@ class Conv2d(Function):
             # is and writing y[i] in place: no layout copies (measured 1.5-2.5x faster at the
             # ResNet-50 shapes of 14x14 and up; below that the small GEMMs lose).
             y = alloc.empty((n, o, oh, ow), x.dtype, xp)
-            xp.matmul(W3, x.reshape(n, g, cg, oh * ow), out=y.reshape(n, g, o // g, oh * ow))
+            x4, y4 = x.reshape(n, g, cg, oh * ow), y.reshape(n, g, o // g, oh * ow)
+            _per_sample(lambda i: xp.matmul(W3, x4[i], out=y4[i]), n, xp)
         else:
             yt = alloc.empty((g, o // g, n * oh * ow), x.dtype, xp)
             xp.matmul(W3, self._columns(x, W), out=yt)
@@ -190,13 +198,18 @@ class Conv2d(Function):
         gx = gW = None
         if need[1]:
             x3 = numpy.ascontiguousarray(self.x).reshape(n, c, h * w)
-            gW = numpy.empty((o, c), gy.dtype)
-            for i in range(n):
-                blas.gemm(gy3[i], x3[i], gW, beta=1.0 if i else 0.0, trans_b=True)
-            gW = gW.reshape(self.W.shape)
+
+            def weight_part(samples):
+                part = numpy.zeros((o, c), gy.dtype)
+                for i in range(samples.start, samples.stop):
+                    blas.gemm(gy3[i], x3[i], part, beta=1.0, trans_b=True)
+                return part
+
+            gW = sum(_per_sample(weight_part, n, numpy)).reshape(self.W.shape)
         if need[0]:
             gx = numpy.empty(self.x_shape, gy.dtype)
-            numpy.matmul(self.W.reshape(o, c).T, gy3, out=gx.reshape(n, c, h * w))
+            Wt, gx3 = self.W.reshape(o, c).T, gx.reshape(n, c, h * w)
+            _per_sample(lambda i: numpy.matmul(Wt, gy3[i], out=gx3[i]), n, numpy)
         return gx, gW
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy
 
 from .. import alloc, blas
-from ..parallel import for_blocks, for_parts, num_threads
+from ..parallel import for_blocks, for_parts
 
 __all__ = ["applies", "Geometry", "forward", "backward"]
 
@@ -102,11 +102,8 @@ def _chunks(g: Geometry, itemsize: int) -> list:
 
 
 def _over_chunks(fn, chunks: list) -> list:
-    """``fn(chunks)`` on each thread's share of the chunks, BLAS single-threaded inside."""
-    if num_threads() > 1 and len(chunks) > 1:
-        with blas.single_threaded():
-            return for_parts(lambda part: fn(chunks[part]), len(chunks))
-    return [fn(chunks)]
+    """``fn(chunks)`` on each thread's share of the chunks (results in order)."""
+    return for_parts(lambda part: fn(chunks[part]), len(chunks))
 
 
 def forward(x, W, g: Geometry):
