@@ -4,8 +4,8 @@ The column buffer has shape (c, kh, kw, n, oh, ow), filled from kh * kw strided 
 padded input, so the forward, the weight gradient and the input gradient are each one GEMM over
 the whole batch. col2im sums the same slices back, never ``add.at``. 1x1 convolutions with
 stride 1 and no padding skip im2col: one GEMM per sample on large maps, else one over the batch.
-Other stride-1 convolutions on the CPU run as one accumulated GEMM per kernel offset where that
-is faster (core/ops/conv_shifted.py).
+Other convolutions on the CPU run as one accumulated GEMM per kernel tap where that is faster
+(core/ops/conv_shifted.py).
 """
 from __future__ import annotations
 
@@ -119,8 +119,8 @@ class Conv2d(Function):
         self.plain = (kh, kw, *self.stride, *self.padding) == (1, 1, 1, 1, 0, 0)
         self.shifted = None
         if conv_shifted.applies(x, W, self.stride, self.padding, self.dilation, g):
-            self.shifted = conv_shifted.Geometry(x.shape, W.shape, self.padding, self.dilation,
-                                                 g)
+            self.shifted = conv_shifted.Geometry(x.shape, W.shape, self.stride, self.padding,
+                                                 self.dilation, g)
         oh, ow = conv_output_size_2d(x.shape, W.shape, self)
         W3 = W.reshape(g, o // g, cg * kh * kw)
         if self.shifted is not None:

@@ -1,23 +1,26 @@
-"""Stride-1 convolution as one accumulated GEMM per kernel offset, with no im2col copy.
+"""Convolution as one accumulated GEMM per kernel tap, with no im2col copy.
 
 The input is copied once into a zero-padded buffer with channels first, ``(c, n * Hp * Wp)``
 plus a few slack columns. Output pixel ``t`` (a flat index into the padded grid) reads input
-pixel ``t + off`` for kernel offset ``off = i * dy * Wp + j * dx``, so for each offset the
-operand is the plain strided view ``buf[:, off:off + n * Hp * Wp]`` and
+pixel ``t + off`` for kernel tap ``off = i * dy * Wp + j * dx``, so for each tap the operand is
+the plain strided view ``buf[:, off:off + n * Hp * Wp]`` and
 
     y_wide += W[:, :, i, j] @ buf[:, off:off + L]        (BLAS gemm, beta = 1)
 
 computes every output pixel of the whole batch at once; the columns that fall in the padded
 border are computed and dropped (a few percent of the work on large maps). The weight gradient
-is one GEMM per offset against the same views, and the input gradient the same trick transposed
-(``gbuf[:, off:off + L] += W_ijᵀ @ gy_wide``, with gy_wide zero on the border columns).
+is one GEMM per tap against the same views, and the input gradient the same trick transposed
+(``gbuf[:, i] += W_ijᵀ @ gy_wide[:, i - off]``, with gy_wide zero on the border columns).
+A stride-s convolution first splits the padded input into its s x s phases (every s-th row and
+column from (a, b)); tap (i, j) then reads phase (i % s, j % s) shifted by (i // s, j // s), so
+it is the same scheme on a grid s times smaller, with no wasted taps.
 
 Compared with im2col (core/ops/conv.py) this writes the input once instead of kh*kw times and
 never rebuilds the columns in backward. Forward + backward measured on one core (CPU time, batch
 16 / 128): 1.8x faster at 56x56 x 64, 1.3x at 28x28 x 128, 2.4x / 1.6x / 1.2x at ResNet-20's
 32x32 x 16 / 16x16 x 32 / 8x8 x 64, but 0.96x at 14x14 x 256 and 7x7 x 512, where the border
 is 31% / 65% of the grid and im2col's long GEMMs win (``applies`` keeps im2col there).
-Grouped convolutions run one GEMM per group and offset (ResNeSt's radix-2 3x3: 1.8x at 56x56).
+Grouped convolutions run one GEMM per group and tap (ResNeSt's radix-2 3x3: 1.8x at 56x56).
 """
 from __future__ import annotations
 
@@ -34,46 +37,68 @@ _CHUNK_BYTES = 2 << 20  # columns of operand + output per GEMM: about one core's
 
 
 class Geometry:
-    """Sizes of the padded grid and the flat offset of each kernel tap."""
+    """The phase grids of the padded input and, per kernel tap, its phase and flat offset."""
 
-    def __init__(self, x_shape, W_shape, padding, dilation, groups: int = 1):
+    def __init__(self, x_shape, W_shape, stride, padding, dilation, groups: int = 1):
         self.n, self.c, self.h, self.w = x_shape
         self.o, self.cg, self.kh, self.kw = W_shape
         self.groups, self.og = groups, self.o // groups
-        self.ph, self.pw = padding
-        dy, dx = dilation
-        self.Hp, self.Wp = self.h + 2 * self.ph, self.w + 2 * self.pw
-        self.oh, self.ow = self.Hp - dy * (self.kh - 1), self.Wp - dx * (self.kw - 1)
-        self.L = self.n * self.Hp * self.Wp
-        self.offsets = [i * dy * self.Wp + j * dx for i in range(self.kh) for j in range(self.kw)]
-        self.ld = self.L + self.offsets[-1]  # slack so the last tap's view stays in the buffer
+        (self.sy, self.sx), (self.ph, self.pw), (dy, dx) = stride, padding, dilation
+        Hp, Wp = self.h + 2 * self.ph, self.w + 2 * self.pw
+        self.oh = (Hp - dy * (self.kh - 1) - 1) // self.sy + 1
+        self.ow = (Wp - dx * (self.kw - 1) - 1) // self.sx + 1
+        self.Hq, self.Wq = -(-Hp // self.sy), -(-Wp // self.sx)  # one phase's grid
+        self.L = self.n * self.Hq * self.Wq
+        self.phases = [(a, b) for a in range(self.sy) for b in range(self.sx)]
+        self.taps = []  # (index into the kh*kw taps, phase, flat offset in the phase grid)
+        for i in range(self.kh):
+            for j in range(self.kw):
+                ri, rj = i * dy, j * dx
+                phase = (ri % self.sy) * self.sx + rj % self.sx
+                offset = (ri // self.sy) * self.Wq + rj // self.sx
+                self.taps.append((i * self.kw + j, phase, offset))
+        self.ld = self.L + max(off for _, _, off in self.taps)  # slack: views stay inside
+
+    def rows(self, a: int):
+        """(first, end) grid rows of phase row a that hold input rows, and those input rows."""
+        return _axis(a, self.sy, self.ph, self.h, self.Hq)
+
+    def cols(self, b: int):
+        return _axis(b, self.sx, self.pw, self.w, self.Wq)
+
+
+def _axis(a: int, s: int, pad: int, size: int, grid: int):
+    """Grid index u of a phase holds padded index a + s*u, i.e. input index a + s*u - pad."""
+    u0 = max(0, -(-(pad - a) // s))
+    u1 = min(grid, max(u0, -(-(size + pad - a) // s)))
+    first = a + s * u0 - pad
+    return u0, u1, slice(first, first + s * (u1 - u0 - 1) + 1 if u1 > u0 else first, s)
 
 
 def applies(x, W, stride, padding, dilation, groups) -> bool:
     """Whether the shifted-GEMM path runs this convolution (and is the faster one)."""
     if not (isinstance(x, numpy.ndarray) and blas.available(x.dtype) and W.dtype == x.dtype):
         return False
-    if tuple(stride) != (1, 1) or W.shape[2] * W.shape[3] == 1:
+    if W.shape[2] * W.shape[3] == 1:  # a 1x1 convolution is a plain GEMM already
         return False
-    g = Geometry(x.shape, W.shape, padding, dilation, groups)
-    border_share = g.Hp * g.Wp / (g.oh * g.ow)
+    g = Geometry(x.shape, W.shape, stride, padding, dilation, groups)
+    border_share = g.Hq * g.Wq / (g.oh * g.ow)
     return g.cg >= 8 and (g.c <= _FEW_CHANNELS or border_share <= _MAX_BORDER_SHARE)
 
 
 def _padded(x, g: Geometry):
-    """x (n, c, h, w) -> (c, ld) buffer: channels first, zero border, uninitialised slack."""
-    buf = alloc.empty((g.c, g.ld), x.dtype)
-    grid = buf[:, :g.L].reshape(g.c, g.n, g.Hp, g.Wp)
+    """x (n, c, h, w) -> (phases, c, ld): each phase grid channels first, zero border and slack."""
+    buf = alloc.empty((len(g.phases), g.c, g.ld), x.dtype)
     xt = x.transpose(1, 0, 2, 3)
-    ph, pw, h, w = g.ph, g.pw, g.h, g.w
+    spans = [(g.rows(a), g.cols(b)) for a, b in g.phases]
 
-    def fill(b):
-        part = grid[b]
-        if ph or pw:
-            part[:, :, :ph], part[:, :, h + ph:] = 0, 0
-            part[:, :, ph:h + ph, :pw], part[:, :, ph:h + ph, w + pw:] = 0, 0
-        part[:, :, ph:h + ph, pw:w + pw] = xt[b]
-        buf[b, g.L:] = 0
+    def fill(ch):
+        for p, ((u0, u1, rows), (v0, v1, cols)) in enumerate(spans):
+            part = buf[p, ch, :g.L].reshape(-1, g.n, g.Hq, g.Wq)
+            part[:, :, :u0], part[:, :, u1:] = 0, 0
+            part[:, :, u0:u1, :v0], part[:, :, u0:u1, v1:] = 0, 0
+            part[:, :, u0:u1, v0:v1] = xt[ch][:, :, rows, cols]
+            buf[p, ch, g.L:] = 0
 
     for_blocks(fill, g.c, buf.size)
     return buf
@@ -94,9 +119,9 @@ def _groups(g: Geometry):
 def _chunks(g: Geometry, itemsize: int) -> list:
     """Column ranges of the padded grid small enough that every tap's GEMM on one stays in cache.
 
-    NOTE: all taps run on one chunk before the next (the output chunk is read and written
-    kh*kw times while cached): measured 1.5-1.7x faster than each tap over the whole grid at
-    ResNet-50's 56x56 and 28x28 (one core)."""
+    NOTE: all taps run on one chunk before the next, and the chunks split across the cores
+    (parallel.for_parts): measured 2-8x faster than OpenBLAS splitting each whole-grid GEMM at
+    2 threads on a loaded machine, neutral on one core."""
     cols = min(max(_CHUNK_BYTES // ((g.c + g.o) * itemsize), 2048), 16384)
     return [(a, min(a + cols, g.L)) for a in range(0, g.L, cols)]
 
@@ -107,22 +132,22 @@ def _over_chunks(fn, chunks: list) -> list:
 
 
 def forward(x, W, g: Geometry):
-    """y (n, o, oh, ow) of the stride-1 convolution of x with W."""
+    """y (n, o, oh, ow) of the convolution of x with W."""
     buf = _padded(x, g)
     taps = _taps(W)
     wide = alloc.empty((g.o, g.L), x.dtype)
 
     def run(chunks):
         for a, b in chunks:
-            for t, off in enumerate(g.offsets):
+            for k, (t, p, off) in enumerate(g.taps):
                 for rows, cols in _groups(g):
-                    blas.gemm(taps[t, rows], buf[cols, a + off:b + off], wide[rows, a:b],
-                              beta=1.0 if t else 0.0)
+                    blas.gemm(taps[t, rows], buf[p, cols, a + off:b + off], wide[rows, a:b],
+                              beta=1.0 if k else 0.0)
 
     _over_chunks(run, _chunks(g, x.itemsize))
     del buf
     y = alloc.empty((g.n, g.o, g.oh, g.ow), x.dtype)
-    valid = wide.reshape(g.o, g.n, g.Hp, g.Wp)[:, :, :g.oh, :g.ow]
+    valid = wide.reshape(g.o, g.n, g.Hq, g.Wq)[:, :, :g.oh, :g.ow]
     yt = y.transpose(1, 0, 2, 3)
 
     def unpad(b):
@@ -133,9 +158,9 @@ def forward(x, W, g: Geometry):
 
 
 def _widened(gy, g: Geometry):
-    """gy (n, o, oh, ow) -> (o, L) on the padded grid, zero on the border columns."""
+    """gy (n, o, oh, ow) -> (o, L) on the phase grid, zero on the border columns."""
     wide = alloc.empty((g.o, g.L), gy.dtype)
-    grid = wide.reshape(g.o, g.n, g.Hp, g.Wp)
+    grid = wide.reshape(g.o, g.n, g.Hq, g.Wq)
     gyt = gy.transpose(1, 0, 2, 3)
 
     def fill(b):
@@ -149,7 +174,7 @@ def _widened(gy, g: Geometry):
 
 
 def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
-    """(gx, gW) of the stride-1 convolution; either is None when not needed."""
+    """(gx, gW) of the convolution; either is None when not needed."""
     gwide = _widened(gy, g)
     chunks = _chunks(g, gy.itemsize)
     gx = gW = None
@@ -157,12 +182,12 @@ def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
         buf = _padded(x, g)
 
         def weight_part(chunks):
-            part = numpy.zeros((len(g.offsets), g.o, g.cg), x.dtype)
+            part = numpy.zeros((g.kh * g.kw, g.o, g.cg), x.dtype)
             for a, b in chunks:
-                for t, off in enumerate(g.offsets):
+                for t, p, off in g.taps:
                     for rows, cols in _groups(g):
-                        blas.gemm(gwide[rows, a:b], buf[cols, a + off:b + off], part[t, rows],
-                                  beta=1.0, trans_b=True)
+                        blas.gemm(gwide[rows, a:b], buf[p, cols, a + off:b + off],
+                                  part[t, rows], beta=1.0, trans_b=True)
             return part
 
         gtaps = sum(_over_chunks(weight_part, chunks))
@@ -170,29 +195,41 @@ def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
         gW = numpy.ascontiguousarray(
             gtaps.reshape(g.kh, g.kw, g.o, g.cg).transpose(2, 3, 0, 1))
     if need_x:
-        taps = _taps(W)
-        gbuf = alloc.empty((g.c, g.L), gy.dtype)
+        gx = _data_gradient(W, gwide, chunks, g)
+    return gx, gW
 
-        def data_part(chunks):
-            # gbuf[:, i] = sum over taps of W_tᵀ gwide[:, i - off_t]: each chunk of gbuf is
-            # written by one thread; tap 0 (offset 0) covers it with beta = 0, so no zeroing.
-            for a, b in chunks:
-                for t, off in enumerate(g.offsets):
+
+def _data_gradient(W, gwide, chunks, g: Geometry):
+    """gx: gbuf[p, :, i] = sum over phase p's taps of W_tᵀ gwide[:, i - off_t], unsplit."""
+    taps = _taps(W)
+    gbuf = alloc.empty((len(g.phases), g.c, g.L), gwide.dtype)
+    by_phase = [sorted((off, t) for t, q, off in g.taps if q == p) for p in range(len(g.phases))]
+
+    def data_part(chunks):
+        # NOTE: each chunk of gbuf is written by one thread; a phase's tap at offset 0 covers
+        # the chunk with beta = 0, so only a phase without one is zeroed first.
+        for a, b in chunks:
+            for p, phase_taps in enumerate(by_phase):
+                if not phase_taps or phase_taps[0][0]:
+                    gbuf[p, :, a:b] = 0
+                for k, (off, t) in enumerate(phase_taps):
                     lo = max(a - off, 0)
                     if b - off <= lo:
                         continue
                     for rows, cols in _groups(g):
                         blas.gemm(taps[t, rows], gwide[rows, lo:b - off],
-                                  gbuf[cols, lo + off:b], beta=1.0 if t else 0.0,
-                                  trans_a=True)
+                                  gbuf[p, cols, lo + off:b],
+                                  beta=1.0 if k or off else 0.0, trans_a=True)
 
-        _over_chunks(data_part, chunks)
-        inner = gbuf.reshape(g.c, g.n, g.Hp, g.Wp)[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w]
-        gx = numpy.empty((g.n, g.c, g.h, g.w), gy.dtype)
-        gxt = gx.transpose(1, 0, 2, 3)
+    _over_chunks(data_part, chunks)
+    gx = numpy.empty((g.n, g.c, g.h, g.w), gwide.dtype)
+    gxt = gx.transpose(1, 0, 2, 3)
+    spans = [(g.rows(a), g.cols(b)) for a, b in g.phases]
 
-        def unpad(b):
-            gxt[b] = inner[b]
+    def unpad(ch):
+        for p, ((u0, u1, rows), (v0, v1, cols)) in enumerate(spans):
+            grid = gbuf[p, ch].reshape(-1, g.n, g.Hq, g.Wq)
+            gxt[ch][:, :, rows, cols] = grid[:, :, u0:u1, v0:v1]
 
-        for_blocks(unpad, g.c, gx.size)
-    return gx, gW
+    for_blocks(unpad, g.c, gx.size)
+    return gx

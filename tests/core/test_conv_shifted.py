@@ -45,33 +45,39 @@ def test_gemm_refuses_what_blas_would_misread():
         blas.gemm(a, a, onp.empty((4, 4), onp.float64))
 
 
-GEOMETRIES = [  # (x shape, W shape, padding, dilation, groups)
-    ((2, 8, 7, 6), (5, 8, 3, 3), (1, 1), (1, 1), 1),
-    ((3, 9, 6, 8), (4, 9, 5, 5), (2, 2), (1, 1), 1),
-    ((1, 8, 9, 9), (3, 8, 3, 3), (2, 2), (2, 2), 1),
-    ((2, 8, 6, 7), (3, 8, 1, 3), (0, 1), (1, 1), 1),
-    ((2, 10, 5, 5), (6, 10, 3, 3), (0, 0), (1, 1), 1),
-    ((2, 16, 6, 5), (6, 8, 3, 3), (1, 1), (1, 1), 2),
-    ((1, 32, 5, 5), (8, 8, 3, 3), (1, 1), (1, 1), 4),
+GEOMETRIES = [  # (x shape, W shape, stride, padding, dilation, groups)
+    ((2, 8, 7, 6), (5, 8, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((3, 9, 6, 8), (4, 9, 5, 5), (1, 1), (2, 2), (1, 1), 1),
+    ((1, 8, 9, 9), (3, 8, 3, 3), (1, 1), (2, 2), (2, 2), 1),
+    ((2, 8, 6, 7), (3, 8, 1, 3), (1, 1), (0, 1), (1, 1), 1),
+    ((2, 10, 5, 5), (6, 10, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+    ((2, 16, 6, 5), (6, 8, 3, 3), (1, 1), (1, 1), (1, 1), 2),
+    ((1, 32, 5, 5), (8, 8, 3, 3), (1, 1), (1, 1), (1, 1), 4),
+    # strided: the input split into stride x stride phases
+    ((2, 8, 8, 7), (5, 8, 3, 3), (2, 2), (1, 1), (1, 1), 1),
+    ((2, 8, 9, 10), (3, 8, 7, 7), (2, 2), (3, 3), (1, 1), 1),
+    ((1, 8, 11, 9), (4, 8, 3, 2), (3, 2), (1, 0), (1, 1), 1),
+    ((1, 8, 10, 10), (3, 8, 3, 3), (2, 2), (2, 2), (3, 3), 1),   # a phase with no offset-0 tap
+    ((1, 8, 9, 9), (2, 8, 1, 3), (2, 2), (0, 1), (1, 1), 1),     # phases with no tap at all
+    ((2, 16, 7, 7), (4, 8, 3, 3), (2, 2), (1, 1), (1, 1), 2),
 ]
 
 
 @pytest.mark.parametrize("dtype", [onp.float32, onp.float64])
 @pytest.mark.parametrize("case", GEOMETRIES, ids=[str(i) for i in range(len(GEOMETRIES))])
 def test_shifted_matches_naive_loop_and_im2col_backward(case, dtype):
-    xs, ws, padding, dilation, groups = case
+    xs, ws, stride, padding, dilation, groups = case
     x, W = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
-    assert conv_shifted.applies(x, W, (1, 1), padding, dilation, groups)
-    g = conv_shifted.Geometry(x.shape, W.shape, padding, dilation, groups)
+    g = conv_shifted.Geometry(x.shape, W.shape, stride, padding, dilation, groups)
     y = conv_shifted.forward(x, W, g)
     tol = 2e-5 if dtype == onp.float32 else 1e-11
-    expect = ref.conv2d(x.astype(onp.float64), W.astype(onp.float64), None, (1, 1), padding,
+    expect = ref.conv2d(x.astype(onp.float64), W.astype(onp.float64), None, stride, padding,
                         dilation, groups)
     onp.testing.assert_allclose(y, expect, rtol=tol, atol=tol)
     gy = rng.standard_normal(y.shape).astype(dtype)
     gx, gW = conv_shifted.backward(x, W, gy, g, True, True)
     im2col = Conv2d.__new__(Conv2d)  # the im2col path's backward is the reference here
-    im2col.stride, im2col.padding, im2col.dilation = (1, 1), padding, dilation
+    im2col.stride, im2col.padding, im2col.dilation = stride, padding, dilation
     im2col.groups = groups
     im2col.plain, im2col.shifted, im2col.needs_input_grad = False, None, (True, True)
     im2col.x, im2col.x_shape, im2col.W = x, x.shape, W
@@ -88,7 +94,8 @@ def test_shifted_matches_naive_loop_and_im2col_backward(case, dtype):
     ((16, 128, 28, 28), (128, 128, 3, 3), 1, 1, onp.float32, True),
     ((16, 256, 14, 14), (256, 256, 3, 3), 1, 1, onp.float32, False),  # border is 31% extra
     ((16, 512, 7, 7), (512, 512, 3, 3), 1, 1, onp.float32, False),   # border is 65% extra
-    ((16, 64, 56, 56), (64, 64, 3, 3), 2, 1, onp.float32, False),    # strided
+    ((16, 128, 56, 56), (128, 128, 3, 3), 2, 1, onp.float32, True),  # strided: 4 phases
+    ((16, 512, 14, 14), (512, 512, 3, 3), 2, 1, onp.float32, False),  # border 31% of the grid
     ((16, 64, 56, 56), (64, 32, 3, 3), 1, 2, onp.float32, True),     # grouped
     ((16, 64, 56, 56), (64, 4, 3, 3), 1, 16, onp.float32, False),    # 4 channels a group
     ((16, 64, 56, 56), (64, 64, 1, 1), 1, 1, onp.float32, False),    # 1x1 is a plain GEMM
