@@ -60,10 +60,11 @@ class Geometry:
         self.ld = self.L + max(off for _, _, off in self.taps)  # slack: views stay inside
 
     def rows(self, a: int):
-        """(first, end) grid rows of phase row a that hold input rows, and those input rows."""
+        """(u0, u1, rows): grid rows [u0, u1) of phase row a hold the input rows ``rows``."""
         return _axis(a, self.sy, self.ph, self.h, self.Hq)
 
     def cols(self, b: int):
+        """The same along the columns, for phase column b."""
         return _axis(b, self.sx, self.pw, self.w, self.Wq)
 
 
