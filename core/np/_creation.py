@@ -68,6 +68,8 @@ def array(obj, dtype=None, device=None, copy: builtins.bool | None = True,
     dtype = check_dtype("array", dtype)
     device = _device(device)
     if isinstance(obj, ndarray) and is_tracing() and device in (None, obj.device):
+        if copy is not True and dtype in (None, obj.dtype):
+            return obj  # asarray of an array: no node, no copy in the replay
         return obj.astype(obj.dtype if dtype is None else dtype)  # an op: the trace keeps it
     if _holds_ndarray(obj):
         from ._manip import stack

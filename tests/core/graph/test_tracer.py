@@ -265,3 +265,21 @@ def test_attributes_round_trip_through_json():
     attrs = {"dtype": onp.dtype("float16"), "key": (slice(1, None, 2), Ellipsis, None, 3),
              "lo": float("-inf"), "shape": (2, -1), "name": "x", "flag": True}
     assert _decode(json.loads(json.dumps(_encode(attrs)))) == attrs
+
+
+class Joined(nn.HybridBlock):
+    def forward(self, x):
+        return np.concatenate([npx.relu(x), np.asarray(x), np.array(x)], axis=1)
+
+
+def test_asarray_traces_to_nothing_and_array_to_one_copy():
+    """concatenate's asarray of its inputs adds no node to a graph (each would be a full copy
+    in every replay); np.array(x) still copies."""
+    from gluonkit.nn.export import graph_of
+    x = x_of((2, 3))
+    graph = graph_of(Joined(), x)
+    assert [n.op for n in graph.nodes].count("Cast") == 1
+    net = Joined()
+    net.hybridize()
+    expect = onp.concatenate([onp.maximum(x.asnumpy(), 0), x.asnumpy(), x.asnumpy()], axis=1)
+    onp.testing.assert_array_equal(net(x).asnumpy(), expect)
