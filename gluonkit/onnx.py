@@ -153,15 +153,17 @@ def _batch_norm(w, n, a):
     if a["training"]:
         raise OnnxExportError("ONNX export writes predict-mode graphs; batch norm with batch "
                                   "statistics came from a train-mode trace")
-    x, gamma, beta, mean, var = n.inputs
+    x, gamma, beta, mean, var, residual = (*n.inputs, None)[:6]  # older graphs: 5 inputs
     c = w.spec(x)[0][1]
     dtype = w.spec(x)[1]
     scale = w.arg(gamma) if gamma is not None else w.const(onp.ones(c), dtype)
     shift = w.arg(beta) if beta is not None else w.const(onp.zeros(c), dtype)
-    out = w.tmp() if a["relu"] else n.output
-    y = w.add("BatchNormalization", [w.arg(x), scale, shift, w.arg(mean), w.arg(var)], out,
-              epsilon=float(a["eps"]))
-    if a["relu"]:
+    relu, add = a["relu"], residual is not None  # the fused tail: + residual, then ReLU
+    y = w.add("BatchNormalization", [w.arg(x), scale, shift, w.arg(mean), w.arg(var)],
+              w.tmp() if relu or add else n.output, epsilon=float(a["eps"]))
+    if add:
+        y = w.add("Add", [y, w.arg(residual)], w.tmp() if relu else n.output)
+    if relu:
         w.add("Relu", [y], n.output)
 
 

@@ -18,16 +18,16 @@ __all__ = ["GoogLeNet", "BasicConv2d", "transform_input"]
 
 
 class BasicConv2d(nn.HybridBlock):
-    """conv (no bias) -> batch norm (eps 1e-3) -> ReLU."""
+    """conv (no bias) -> batch norm (eps 1e-3) -> ReLU, the last two one fused op."""
 
     def __init__(self, cin, cout, kernel_size, stride=1, padding=0, norm_layer=nn.BatchNorm):
         super().__init__()
         self.conv = nn.Conv2D(cout, kernel_size, stride, padding, use_bias=False,
                               in_channels=cin, weight_initializer=nn.init.Normal(0.01))
-        self.bn = norm_layer(in_channels=cout, epsilon=1e-3)
+        self.bn = norm_layer(in_channels=cout, epsilon=1e-3, act="relu")
 
     def forward(self, x):
-        return npx.relu(self.bn(self.conv(x)))
+        return self.bn(self.conv(x))
 
 
 class _MaxPool(nn.HybridBlock):
@@ -83,7 +83,8 @@ def transform_input(x):
 class GoogLeNet(ZooModel):
     """Inception v1 with BN; returns (logits, aux2, aux1) in training mode when aux_logits.
 
-    ``norm_layer`` builds every batch norm (``norm_layer(in_channels=c, epsilon=1e-3)``).
+    ``norm_layer`` builds every batch norm, each followed by ReLU:
+    ``norm_layer(in_channels=c, epsilon=1e-3, act="relu")``.
     """
 
     def __init__(self, classes=1000, aux_logits=False, transform_input=False, drop_rate=0.2,

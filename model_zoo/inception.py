@@ -138,7 +138,8 @@ class InceptionAux(nn.HybridBlock):
 class Inception3(ZooModel):
     """Inception v3; returns (logits, aux) in training mode when aux_logits.
 
-    ``norm_layer`` builds every batch norm (``norm_layer(in_channels=c, epsilon=1e-3)``).
+    ``norm_layer`` builds every batch norm, each followed by ReLU:
+    ``norm_layer(in_channels=c, epsilon=1e-3, act="relu")``.
     """
 
     def __init__(self, classes=1000, aux_logits=False, transform_input=False, drop_rate=0.5,

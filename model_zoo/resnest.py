@@ -33,21 +33,21 @@ class SplitAttention(nn.HybridBlock):
         self.radix, self.groups, self.channels = radix, groups, channels
         attn = _attn_channels(cin, radix)
         self.conv = _conv(cin, channels * radix, 3, stride, 1, groups=groups * radix)
-        self.bn0 = _bn(channels * radix, norm_layer=norm_layer)
+        self.bn0 = _bn(channels * radix, norm_layer=norm_layer, act="relu")
         self.fc1 = nn.Conv2D(attn, 1, groups=groups, in_channels=channels)
-        self.bn1 = _bn(attn, norm_layer=norm_layer)
+        self.bn1 = _bn(attn, norm_layer=norm_layer, act="relu")
         self.fc2 = nn.Conv2D(channels * radix, 1, groups=groups, in_channels=attn)
 
     def forward(self, x):
-        x = npx.relu(self.bn0(self.conv(x)))
+        x = self.bn0(self.conv(x))
         n, _, h, w = x.shape
         r, g, c = self.radix, self.groups, self.channels
         if r == 1:
             gap = npx.adaptive_avg_pool2d(x, 1)
-            return x * npx.sigmoid(self.fc2(npx.relu(self.bn1(self.fc1(gap)))))
+            return x * npx.sigmoid(self.fc2(self.bn1(self.fc1(gap))))
         splits = x.reshape(n, r, c, h, w)
         gap = npx.adaptive_avg_pool2d(splits.sum(axis=1), 1)
-        attn = self.fc2(npx.relu(self.bn1(self.fc1(gap))))
+        attn = self.fc2(self.bn1(self.fc1(gap)))
         # NOTE: fc2's channels are laid out (group, radix, c / group); the softmax runs over the
         # radix, and the weights are reordered to (radix, c) to match the splits (rSoftMax).
         attn = npx.softmax(attn.reshape(n, g, r, c // g), axis=2)
@@ -72,26 +72,25 @@ class ResNestBottleneck(nn.HybridBlock):
         self._avd_stride = stride if avd and stride > 1 else 0
         self._avd_first = avd_first
         self.conv1 = _conv(cin, width, 1)
-        self.bn1 = _bn(width, norm_layer=norm_layer)
+        self.bn1 = _bn(width, norm_layer=norm_layer, act="relu")
         self.conv2 = SplitAttention(width, width, 1 if self._avd_stride else stride, cardinality,
                                     radix, norm_layer)
         self.conv3 = _conv(width, planes * 4, 1)
-        self.bn3 = _bn(planes * 4, zero=last_gamma, norm_layer=norm_layer)
+        self.bn3 = _bn(planes * 4, zero=last_gamma, norm_layer=norm_layer, act="relu")
         self.downsample = downsample
 
     def _avd(self, x):
         return npx.avg_pool2d(x, 3, self._avd_stride, 1)
 
     def forward(self, x):
-        out = npx.relu(self.bn1(self.conv1(x)))
+        out = self.bn1(self.conv1(x))
         if self._avd_stride and self._avd_first:
             out = self._avd(out)
         out = self.conv2(out)
         if self._avd_stride and not self._avd_first:
             out = self._avd(out)
-        out = self.bn3(self.conv3(out))
         identity = x if self.downsample is None else self.downsample(x)
-        return npx.relu(out + identity)
+        return self.bn3(self.conv3(out), identity)  # relu(bn3(.) + identity), one fused op
 
 
 _CONFIGS = {

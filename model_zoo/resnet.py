@@ -42,10 +42,11 @@ def _conv(cin, cout, k, stride=1, padding=0, groups=1, bias=False):
                      weight_initializer=conv_init())
 
 
-def _bn(c, zero=False, norm_layer=nn.BatchNorm):
+def _bn(c, zero=False, norm_layer=nn.BatchNorm, act=None):
     """``norm_layer(in_channels=c, ...)``: nn.BatchNorm or a layer with its arguments
-    (gluonkit.dist.SyncBatchNorm)."""
-    return norm_layer(in_channels=c, gamma_initializer="zeros" if zero else "ones")
+    (gluonkit.dist.SyncBatchNorm); ``act='relu'`` fuses the ReLU (and a residual add) into it."""
+    kw = {"act": act} if act else {}
+    return norm_layer(in_channels=c, gamma_initializer="zeros" if zero else "ones", **kw)
 
 
 def _downsample(cin, cout, stride, avg_down, preact=False, norm_layer=nn.BatchNorm):
@@ -70,16 +71,15 @@ class BasicBlock(nn.HybridBlock):
                  norm_layer=nn.BatchNorm):
         super().__init__()
         self.conv1 = _conv(cin, planes, 3, stride, 1)
-        self.bn1 = _bn(planes, norm_layer=norm_layer)
+        self.bn1 = _bn(planes, norm_layer=norm_layer, act="relu")
         self.conv2 = _conv(planes, planes, 3, 1, 1)
-        self.bn2 = _bn(planes, zero=last_gamma, norm_layer=norm_layer)
+        self.bn2 = _bn(planes, zero=last_gamma, norm_layer=norm_layer, act="relu")
         self.downsample = downsample
 
     def forward(self, x):
-        out = npx.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
+        out = self.bn1(self.conv1(x))
         identity = x if self.downsample is None else self.downsample(x)
-        return npx.relu(out + identity)
+        return self.bn2(self.conv2(out), identity)  # relu(bn2(.) + identity), one fused op
 
 
 class Bottleneck(nn.HybridBlock):
@@ -92,19 +92,17 @@ class Bottleneck(nn.HybridBlock):
         super().__init__()
         s1, s3 = (stride, 1) if stride_in_1x1 else (1, stride)
         self.conv1 = _conv(cin, planes, 1, s1)
-        self.bn1 = _bn(planes, norm_layer=norm_layer)
+        self.bn1 = _bn(planes, norm_layer=norm_layer, act="relu")
         self.conv2 = _conv(planes, planes, 3, s3, 1)
-        self.bn2 = _bn(planes, norm_layer=norm_layer)
+        self.bn2 = _bn(planes, norm_layer=norm_layer, act="relu")
         self.conv3 = _conv(planes, planes * 4, 1)
-        self.bn3 = _bn(planes * 4, zero=last_gamma, norm_layer=norm_layer)
+        self.bn3 = _bn(planes * 4, zero=last_gamma, norm_layer=norm_layer, act="relu")
         self.downsample = downsample
 
     def forward(self, x):
-        out = npx.relu(self.bn1(self.conv1(x)))
-        out = npx.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
+        out = self.bn2(self.conv2(self.bn1(self.conv1(x))))
         identity = x if self.downsample is None else self.downsample(x)
-        return npx.relu(out + identity)
+        return self.bn3(self.conv3(out), identity)  # relu(bn3(.) + identity), one fused op
 
 
 class PreActBasicBlock(nn.HybridBlock):
@@ -117,20 +115,20 @@ class PreActBasicBlock(nn.HybridBlock):
                  raw_shortcut=False, norm_layer=nn.BatchNorm):
         super().__init__()
         self._raw_shortcut = raw_shortcut
-        self.bn1 = _bn(cin, norm_layer=norm_layer)
+        self.bn1 = _bn(cin, norm_layer=norm_layer, act="relu")
         self.conv1 = _conv(cin, planes, 3, stride, 1)
-        self.bn2 = _bn(planes, norm_layer=norm_layer)
+        self.bn2 = _bn(planes, norm_layer=norm_layer, act="relu")
         self.conv2 = _conv(planes, planes, 3, 1, 1)
         if last_gamma:  # no BN ends the branch: zero its last conv instead
             self.conv2.weight.init = nn.init.Zero()
         self.downsample = downsample
 
     def forward(self, x):
-        act = npx.relu(self.bn1(x))
+        act = self.bn1(x)
         identity = x if self.downsample is None else \
             self.downsample(x if self._raw_shortcut else act)
         out = self.conv1(act)
-        out = self.conv2(npx.relu(self.bn2(out)))
+        out = self.conv2(self.bn2(out))
         return out + identity
 
 
@@ -142,22 +140,21 @@ class PreActBottleneck(nn.HybridBlock):
     def __init__(self, cin, planes, stride=1, downsample=None, last_gamma=False,
                  norm_layer=nn.BatchNorm):
         super().__init__()
-        self.bn1 = _bn(cin, norm_layer=norm_layer)
+        self.bn1 = _bn(cin, norm_layer=norm_layer, act="relu")
         self.conv1 = _conv(cin, planes, 1)
-        self.bn2 = _bn(planes, norm_layer=norm_layer)
+        self.bn2 = _bn(planes, norm_layer=norm_layer, act="relu")
         self.conv2 = _conv(planes, planes, 3, stride, 1)
-        self.bn3 = _bn(planes, norm_layer=norm_layer)
+        self.bn3 = _bn(planes, norm_layer=norm_layer, act="relu")
         self.conv3 = _conv(planes, planes * 4, 1)
         if last_gamma:
             self.conv3.weight.init = nn.init.Zero()
         self.downsample = downsample
 
     def forward(self, x):
-        act = npx.relu(self.bn1(x))
+        act = self.bn1(x)
         identity = x if self.downsample is None else self.downsample(act)
-        out = self.conv1(act)
-        out = self.conv2(npx.relu(self.bn2(out)))
-        out = self.conv3(npx.relu(self.bn3(out)))
+        out = self.conv2(self.bn2(self.conv1(act)))
+        out = self.conv3(self.bn3(out))
         return out + identity
 
 
@@ -224,14 +221,14 @@ class ResNet(ZooModel):
             setattr(self, f"layer{i + 1}", stage)
         self._num_stages = len(layers)
         if self.preact:
-            self.bn_final = _bn(cin, norm_layer=norm_layer)
+            self.bn_final = _bn(cin, norm_layer=norm_layer, act="relu")
         self.fc = nn.Dense(classes, in_units=cin)
 
     def _make_stem(self, stem, stem_width, width, cin, norm_layer):
         if stem == "plain":
             width = stem_width or width
             self.conv1 = _conv(cin, width, 7, 2, 3)
-            self.bn1 = _bn(width, norm_layer=norm_layer)
+            self.bn1 = _bn(width, norm_layer=norm_layer, act="relu")
             return width
         if stem == "cifar":
             self.conv1 = _conv(cin, width, 3, 1, 1)
@@ -248,7 +245,7 @@ class ResNet(ZooModel):
             _conv(stem_width, stem_width, 3, 1, 1), _bn(stem_width, norm_layer=norm_layer),
             nn.Activation("relu"),
             _conv(stem_width, out, 3, 1, 1))
-        self.bn1 = _bn(out, norm_layer=norm_layer)
+        self.bn1 = _bn(out, norm_layer=norm_layer, act="relu")
         return out
 
     def _stem(self, x):
@@ -257,10 +254,10 @@ class ResNet(ZooModel):
         x = self.conv1(x)
         if self._stem_type == "cifar":  # GluonCV's CIFAR stems: conv (v2), conv-BN (v1), no ReLU
             return x if self.preact else self.bn1(x)
-        return npx.max_pool2d(npx.relu(self.bn1(x)), 3, 2, 1)
+        return npx.max_pool2d(self.bn1(x), 3, 2, 1)
 
     def _post(self, x):
-        return npx.relu(self.bn_final(x)) if self.preact else x
+        return self.bn_final(x) if self.preact else x
 
     def feature_stages(self):
         stages = [("stem", self._stem)]

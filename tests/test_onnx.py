@@ -56,6 +56,31 @@ def test_small_ops_translate(tmp_path):
         assert_close(y, ref.asnumpy())
 
 
+def test_fused_batch_norm_add_relu_writes_three_nodes(tmp_path):
+    """Batch norm + residual + ReLU (one gluonkit op) is BatchNormalization, Add, Relu in ONNX,
+    with trained-looking statistics so a wrong mapping shows."""
+    class Tail(nn.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm(in_channels=3, act="relu")
+
+        def forward(self, x):
+            return self.bn(x * 2, x)
+
+    net = Tail()
+    net.initialize()
+    rng = onp.random.RandomState(4)
+    for p in (net.bn.gamma, net.bn.beta, net.bn.running_mean):
+        p.set_data(rng.normal(size=3).astype("float32"))
+    net.bn.running_var.set_data(rng.uniform(0.5, 2, size=3).astype("float32"))
+    x = rng.normal(size=(2, 3, 4, 4)).astype("float32")
+    path = gonnx.export(net, np.array(x), str(tmp_path / "tail.onnx"))
+    kinds = [n.op_type for n in onnx.load(path).graph.node]
+    i = kinds.index("BatchNormalization")
+    assert kinds[i:i + 3] == ["BatchNormalization", "Add", "Relu"]
+    assert_close(run_onnx(path, x)[0], net(np.array(x)).asnumpy())
+
+
 def test_unexpressible_op_says_what(tmp_path):
     class Gather(nn.HybridBlock):
         def forward(self, x):

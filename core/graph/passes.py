@@ -5,9 +5,10 @@ as it was. Passes that change what backward would need run only for replays that
 gradient (``mode='predict'``):
 
 - constant folding: a node whose inputs are all constants runs now, its output a constant;
-- batch norm followed by ReLU becomes the fused ``batch_norm_relu`` (train and predict);
-- batch-norm folding: predict-mode ``BatchNorm`` after ``Conv2d`` becomes one ``ConvBN``, which
-  also absorbs a following residual ``Add`` and ``Relu``;
+- batch norm followed by ReLU, or by a residual ``Add`` and ReLU, becomes the fused
+  ``batch_norm_relu`` (train and predict), as the zoo's layers (``act='relu'``) already call it;
+- batch-norm folding: predict-mode ``BatchNorm`` after ``Conv2d`` becomes one ``ConvBN``, taking
+  over the fused batch norm's residual and ReLU (or absorbing a following ``Add`` and ``Relu``);
 - in-place ReLU / add+ReLU on buffers that a fresh-output op produced and nobody else reads;
 - dead-node elimination.
 """
@@ -76,7 +77,12 @@ def fold_constants(g: Graph) -> None:
 
 
 def fuse_batch_norm_relu(g: Graph) -> None:
-    """BatchNorm -> Relu becomes batch norm with its fused ReLU (forward and backward)."""
+    """BatchNorm -> Relu, and BatchNorm -> Add(., r) -> Relu, become batch norm with its fused
+    residual and ReLU (forward and backward)."""
+    for n in g.nodes:  # older graph files: batch norm with five inputs
+        if n.op == "BatchNorm" and len(n.inputs) == 5:
+            n.inputs.append(None)
+    _absorb_residual(g, "BatchNorm", 5)
     uses, prod = _uses(g), _producers(g)
     drop = set()
     for n in g.nodes:
@@ -99,18 +105,18 @@ def fold_batch_norm(g: Graph) -> None:
             x, W, *b = conv.inputs
             attrs = {k: conv.attrs[k] for k in ("stride", "padding", "dilation", "groups")}
             attrs.update(eps=n.attrs["eps"], relu=n.attrs["relu"])
-            fused = Node("ConvBN", attrs, [x, W, b[0] if b else None, *n.inputs[1:], None],
-                         n.output)
+            # gamma, beta, mean, var, residual: the fused batch norm's tail carries over
+            fused = Node("ConvBN", attrs, [x, W, b[0] if b else None, *n.inputs[1:6]], n.output)
             nodes.remove(conv)
             nodes.append(fused)
             continue
         nodes.append(n)
     g.nodes = nodes
-    _absorb_residual(g)
+    _absorb_residual(g, "ConvBN", 7)
 
 
-def _absorb_residual(g: Graph) -> None:
-    """ConvBN -> Add(., r) -> Relu becomes one ConvBN with a residual input and relu."""
+def _absorb_residual(g: Graph, op: str, slot: int) -> None:
+    """``op`` -> Add(., r) -> Relu becomes one ``op`` with r as input ``slot`` and relu."""
     uses, prod = _uses(g), _producers(g)
     drop = set()
     for n in g.nodes:
@@ -120,14 +126,14 @@ def _absorb_residual(g: Graph) -> None:
         if add is None or add.op != "Add" or uses[add.output] != 1:
             continue
         for k in (0, 1):
-            conv = prod.get(add.inputs[k])
+            src = prod.get(add.inputs[k])
             other = add.inputs[1 - k]
-            if (conv is not None and conv.op == "ConvBN" and not conv.attrs["relu"]
-                    and conv.inputs[7] is None and uses[conv.output] == 1
-                    and g.specs[other] == g.specs[conv.output]):
-                conv.inputs[7] = other
-                conv.attrs = dict(conv.attrs, relu=True)
-                conv.output = n.output
+            if (src is not None and src.op == op and not src.attrs["relu"]
+                    and src.inputs[slot] is None and uses[src.output] == 1
+                    and g.specs[other] == g.specs[src.output]):
+                src.inputs[slot] = other
+                src.attrs = dict(src.attrs, relu=True)
+                src.output = n.output
                 drop.update((id(add), id(n)))
                 break
     g.nodes = [n for n in g.nodes if id(n) not in drop]

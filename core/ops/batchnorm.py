@@ -1,10 +1,12 @@
-"""Batch normalisation over NCHW (or NC) with one fused backward formula, optionally with ReLU.
+"""Batch normalisation over NCHW (or NC) with one fused backward formula, optionally followed by
+a residual add and ReLU in the same pass: ``y = relu(batch_norm(x) + residual)``.
 
 Training normalises with the batch mean and biased variance and updates the running statistics
 in place with the unbiased variance (PyTorch's convention; ``momentum`` is PyTorch's, i.e.
 Gluon's 1 - momentum). Inference uses the running statistics as a per-channel affine map.
 On the CPU the work runs over blocks of channels on both cores (``core/parallel.py``), each
-block's passes staying in cache.
+block's passes staying in cache, so the add and the ReLU cost no trip of their own through
+memory (conv-BN-ReLU and the residual end of a ResNet block).
 """
 from __future__ import annotations
 
@@ -27,12 +29,15 @@ def _channel(v, ndim):
 
 class BatchNorm(Function):
     """Inputs: x, gamma, beta (None for scale/center off), running_mean, running_var: state that
-    training updates in place (``mutates``). ``relu`` fuses max(y, 0) into the same pass."""
+    training updates in place (``mutates``), and residual (or None), added after the affine map.
+    ``relu`` applies max(., 0) last. Backward keeps xhat (training) or x (predict), and with
+    ReLU the output y for its mask: y is the next layer's input, so it costs no memory here."""
 
     mutates = (3, 4)
 
-    def forward(self, x, gamma, beta, running_mean, running_var):
+    def forward(self, x, gamma, beta, running_mean, running_var, residual=None):
         self.running_mean, self.running_var = running_mean, running_var
+        self.has_residual = residual is not None
         xp = get_array_module(x)
         c, nd = x.shape[1], x.ndim
         self.gamma = xp.ones(c, x.dtype) if gamma is None else gamma
@@ -46,41 +51,56 @@ class BatchNorm(Function):
 
             def block(s):
                 xs, ys, hs = x[:, s], y[:, s], self.xhat[:, s]
+                rs = None if residual is None else residual[:, s]
                 mean[s] = xs.mean(axis=_axes(x))
                 xp.subtract(xs, _channel(mean[s], nd), out=hs)
                 xp.multiply(hs, hs, out=ys)
                 var[s] = ys.mean(axis=_axes(x))
                 self.invstd[s] = 1 / xp.sqrt(var[s] + eps)
                 hs *= _channel(self.invstd[s], nd)
-                self._affine(xp, hs, self.gamma[s], beta[s], ys)
+                self._affine(xp, hs, self.gamma[s], beta[s], rs, ys)
 
             if xp is numpy:
                 for_blocks(block, c, x.size, xp)
-            else:  # float32 statistics, then one fused pass (its reference: block above)
-                from gluonkit.cuda_kernels.batchnorm import bn_fwd
-                acc = numpy.promote_types(x.dtype, numpy.float32)  # 16-bit: float32 statistics
-                mean[...] = x.mean(axis=_axes(x), dtype=acc)
-                var[...] = x.var(axis=_axes(x), dtype=acc)
-                self.invstd[...] = 1 / xp.sqrt(var + eps)
-                bn_fwd(x, _channel(mean, nd), _channel(self.invstd, nd), _channel(self.gamma, nd),
-                       _channel(beta, nd), self.relu, self.xhat, y)
+            else:
+                self._forward_fused(x, mean, var, beta, residual, y)
             self._update_running(mean, var, x.size // c)
         else:
             self.x, self.mean = x, self.running_mean.astype(x.dtype)
             self.invstd = 1 / xp.sqrt(self.running_var.astype(x.dtype) + eps)
             scale = self.gamma * self.invstd
             shift = beta - self.mean * scale
-            for_blocks(lambda s: self._affine(xp, x[:, s], scale[s], shift[s], y[:, s]),
+            for_blocks(lambda s: self._affine(xp, x[:, s], scale[s], shift[s], None if residual
+                                              is None else residual[:, s], y[:, s]),
                        c, x.size, xp)
         if self.relu:
             self.y = y
         return y
 
-    def _affine(self, xp, xs, scale, shift, out):
+    def _affine(self, xp, xs, scale, shift, rs, out):
+        """out = relu(xs * scale + shift + rs), each term one pass over a cache-sized block."""
         xp.multiply(xs, _channel(scale, xs.ndim), out=out)
         out += _channel(shift, xs.ndim)
+        if rs is not None:
+            out += rs
         if self.relu:
             xp.maximum(out, 0, out=out)
+
+    def _forward_fused(self, x, mean, var, beta, residual, y):
+        """float32 statistics, then one fused pass (CuPy; its reference: the NumPy block)."""
+        from gluonkit.cuda_kernels.batchnorm import bn_fwd
+        from gluonkit.cuda_kernels.elementwise import add_relu
+        xp, nd = get_array_module(x), x.ndim
+        acc = numpy.promote_types(x.dtype, numpy.float32)  # 16-bit: float32 statistics
+        mean[...] = x.mean(axis=_axes(x), dtype=acc)
+        var[...] = x.var(axis=_axes(x), dtype=acc)
+        self.invstd[...] = 1 / xp.sqrt(var + x.dtype.type(self.eps))
+        bn_fwd(x, _channel(mean, nd), _channel(self.invstd, nd), _channel(self.gamma, nd),
+               _channel(beta, nd), self.relu and residual is None, self.xhat, y)
+        if residual is not None and self.relu:
+            add_relu(y, residual, y)
+        elif residual is not None:
+            y += residual
 
     def _update_running(self, mean, var, count):
         m = self.momentum
@@ -101,15 +121,20 @@ class BatchNorm(Function):
         n = gy.dtype.type(gy.size // c)
         gx = xp.empty(gy.shape, gy.dtype) if need[0] else None
         ggamma, gbeta = xp.empty(c, gy.dtype), xp.empty(c, gy.dtype)
+        # the residual's gradient is the ReLU-masked gy that batch norm's backward reads anyway
+        gr = xp.empty(gy.shape, gy.dtype) if self.relu and self._needs_residual() else None
 
         def block(s):
-            g = gy[:, s] * (self.y[:, s] > 0) if self.relu else gy[:, s]
+            g = gy[:, s]
+            if self.relu:
+                g = xp.multiply(g, self.y[:, s] > 0, out=None if gr is None else gr[:, s])
             if self.training:
                 xhat = self.xhat[:, s]
             else:
                 xhat = (self.x[:, s] - _channel(self.mean[s], nd)) * _channel(self.invstd[s], nd)
             gbeta[s] = g.sum(axis=axes)
-            ggamma[s] = (g * xhat).sum(axis=axes)
+            tmp = g * xhat
+            ggamma[s] = tmp.sum(axis=axes)
             if gx is None:
                 return
             scale = _channel(self.gamma[s] * self.invstd[s], nd)
@@ -118,17 +143,23 @@ class BatchNorm(Function):
                 xp.multiply(g, scale, out=out)
                 return
             # gx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)), one pass per term
-            xp.multiply(xhat, _channel(ggamma[s] / n, nd), out=out)
-            xp.subtract(g, out, out=out)
+            xp.multiply(xhat, _channel(ggamma[s] / n, nd), out=tmp)
+            xp.subtract(g, tmp, out=out)
             out -= _channel(gbeta[s] / n, nd)
             out *= scale
 
         for_blocks(block, c, gy.size, xp)
-        return (gx, ggamma if need[1] else None, gbeta if need[2] else None, None, None)
+        return self._grads(need, gx, ggamma, gbeta, gr if self.relu else gy)
 
+    def _needs_residual(self) -> bool:
+        return self.has_residual and self.needs_input_grad[5]
+
+    def _grads(self, need, gx, ggamma, gbeta, gresidual):
+        return (gx, ggamma if need[1] else None, gbeta if need[2] else None, None, None,
+                gresidual if self._needs_residual() else None)
 
     def _backward_fused(self, gy, need):
-        """The training backward below as two reductions and one pass (CuPy kernels)."""
+        """The training backward above as two reductions and one pass (CuPy kernels)."""
         from gluonkit.cuda_kernels.batchnorm import bn_bwd, bn_grad_sums
         nd, n = gy.ndim, gy.size // gy.shape[1]
         y = self.y if self.relu else gy
@@ -137,25 +168,29 @@ class BatchNorm(Function):
         if need[0]:
             gx = bn_bwd(gy, y, self.xhat, _channel(self.gamma * self.invstd, nd),
                         _channel(gbeta / n, nd), _channel(ggamma / n, nd), self.relu)
-        return (gx, ggamma if need[1] else None, gbeta if need[2] else None, None, None)
+        gr = gy * (y > 0) if self.relu and self._needs_residual() else gy
+        return self._grads(need, gx, ggamma, gbeta, gr)
 
 
-def _check(x, gamma, beta, running_mean, running_var, training):
+def _check(x, gamma, beta, running_mean, running_var, residual, training):
     c = x.shape[1]
     for name, v in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
                     ("running_var", running_var)):
         if v is not None and tuple(v.shape) != (c,):
             raise ValueError(f"batch_norm: {name} has shape {tuple(v.shape)}, expected ({c},) "
                              f"for an input with {c} channels {tuple(x.shape)}")
+    if residual is not None and tuple(residual.shape) != tuple(x.shape):
+        raise ValueError(f"batch_norm: residual has shape {tuple(residual.shape)}, expected the "
+                         f"input's {tuple(x.shape)} (a projection shortcut must match it)")
     if training and x.size // c < 2:
         raise ValueError(f"batch_norm: training needs more than one value per channel, got input "
                          f"{tuple(x.shape)}")
 
 
-def _apply(x, gamma, beta, running_mean, running_var, training, momentum, eps, relu):
-    _check(x, gamma, beta, running_mean, running_var, training)
-    return BatchNorm.apply(x, gamma, beta, running_mean, running_var, training=training,
-                           momentum=momentum, eps=eps, relu=relu)
+def _apply(x, gamma, beta, running_mean, running_var, residual, training, momentum, eps, relu):
+    _check(x, gamma, beta, running_mean, running_var, residual, training)
+    return BatchNorm.apply(x, gamma, beta, running_mean, running_var, residual,
+                           training=training, momentum=momentum, eps=eps, relu=relu)
 
 
 def batch_norm(x, gamma, beta, running_mean, running_var, training: bool,
@@ -166,15 +201,19 @@ def batch_norm(x, gamma, beta, running_mean, running_var, training: bool,
 
         y = npx.batch_norm(x, gamma, beta, rm, rv, training=autograd.is_training())
     """
-    return _apply(x, gamma, beta, running_mean, running_var, training, momentum, eps, False)
+    return _apply(x, gamma, beta, running_mean, running_var, None, training, momentum, eps,
+                  False)
 
 
 def batch_norm_relu(x, gamma, beta, running_mean, running_var, training: bool,
-                    momentum: float = 0.1, eps: float = 1e-5):
-    """``relu(batch_norm(...))`` in one fused pass forward and backward (conv-BN-ReLU blocks).
+                    momentum: float = 0.1, eps: float = 1e-5, residual=None):
+    """``relu(batch_norm(...) + residual)`` in one fused pass forward and backward: conv-BN-ReLU,
+    and with ``residual`` (same shape as x) the end of a ResNet block.
 
     Example::
 
         y = npx.batch_norm_relu(x, gamma, beta, rm, rv, training=True)
+        out = npx.batch_norm_relu(conv3_out, gamma, beta, rm, rv, True, residual=identity)
     """
-    return _apply(x, gamma, beta, running_mean, running_var, training, momentum, eps, True)
+    return _apply(x, gamma, beta, running_mean, running_var, residual, training, momentum, eps,
+                  True)

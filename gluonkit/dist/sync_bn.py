@@ -96,9 +96,10 @@ class SyncBatchNorm(nn.BatchNorm):
             raise ValueError("SyncBatchNorm needs in_channels (its statistics are allreduced, so "
                              "the channel count must be known before the first batch)")
 
-    def forward(self, x):
+    def forward(self, x, residual=None):
         if not autograd.is_training() or self._use_global_stats:
-            return super().forward(x)
-        return SyncBatchNormFunction.apply(
+            return super().forward(x, residual)
+        y = SyncBatchNormFunction.apply(
             x, self.gamma.data(), self.beta.data(), self.running_mean.data(),
             self.running_var.data(), momentum=round(1.0 - self._momentum, 12), eps=self._eps)
+        return self.activate(y, residual)  # act='relu': unfused after the allreduced statistics

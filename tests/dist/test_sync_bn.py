@@ -8,26 +8,31 @@ from gluonkit.dist import SyncBatchNorm
 from gluonkit.model_zoo import get_model
 
 
-def _run(layer, x0, gy, train=True):
+def _run(layer, x0, gy, train=True, r0=None):
     layer.initialize()
     layer.gamma.set_data(onp.linspace(0.5, 1.5, x0.shape[1]).astype("float32"))
-    x = gk.np.array(x0)
-    x.attach_grad()
+    x, r = gk.np.array(x0), None if r0 is None else gk.np.array(r0)
+    for a in (x, r) if r is not None else (x,):
+        a.attach_grad()
     with autograd.record(train_mode=train):
-        y = layer(x)
+        y = layer(x) if r is None else layer(x, r)
     y.backward(gk.np.array(gy))
     return [y.asnumpy(), x.grad.asnumpy(), layer.gamma.grad().asnumpy(),
             layer.beta.grad().asnumpy(), layer.running_mean.data().asnumpy(),
-            layer.running_var.data().asnumpy()]
+            layer.running_var.data().asnumpy()] + ([] if r is None else [r.grad.asnumpy()])
 
 
+@pytest.mark.parametrize("act,residual", [(None, False), ("relu", False), ("relu", True)])
 @pytest.mark.parametrize("train", [True, False])
-def test_one_process_sync_bn_equals_batch_norm(train):
+def test_one_process_sync_bn_equals_batch_norm(train, act, residual):
+    """Also with act='relu' (+ residual): SyncBatchNorm applies them unfused after its own op,
+    nn.BatchNorm through the fused one."""
     rng = onp.random.default_rng(0)
     x0 = (rng.normal(size=(6, 4, 3, 3)) * 2 + 1).astype("float32")
     gy = rng.normal(size=x0.shape).astype("float32")
-    ref = _run(nn.BatchNorm(in_channels=4, momentum=0.8), x0, gy, train)
-    got = _run(SyncBatchNorm(in_channels=4, momentum=0.8), x0, gy, train)
+    r0 = rng.normal(size=x0.shape).astype("float32") if residual else None
+    ref = _run(nn.BatchNorm(in_channels=4, momentum=0.8, act=act), x0, gy, train, r0)
+    got = _run(SyncBatchNorm(in_channels=4, momentum=0.8, act=act), x0, gy, train, r0)
     for r, g in zip(ref, got):
         onp.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)
 

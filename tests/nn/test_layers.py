@@ -126,6 +126,31 @@ def test_batchnorm_without_scale_and_center_trains_neither():
     assert list(bn.collect_params()) == ["gamma", "beta", "running_mean", "running_var"]
 
 
+@pytest.mark.parametrize("train", [True, False])
+def test_batchnorm_act_relu_is_relu_of_batchnorm_plus_residual(train):
+    """act='relu' gives relu(bn(x) + residual), the same gradients and running statistics as
+    the unfused layers, and keeps the parameter names (checkpoints load either way)."""
+    x0, r0, gy = rand(4, 3, 5, 5) * 2 + 1, rand(4, 3, 5, 5), rand(4, 3, 5, 5)
+    runs = []
+    for act in ("relu", None):
+        bn = nn.BatchNorm(in_channels=3, momentum=0.8, act=act).initialize()
+        bn.gamma.set_data(onp.array([0.5, 1.0, -1.5], "float32"))
+        x, r = gk.np.array(x0), gk.np.array(r0)
+        x.attach_grad()
+        r.attach_grad()
+        with autograd.record(train_mode=train):
+            y = bn(x, r) if act else npx.relu(bn(x) + r)
+        y.backward(gk.np.array(gy))
+        runs.append([y.asnumpy(), x.grad.asnumpy(), r.grad.asnumpy(), bn.gamma.grad().asnumpy(),
+                     bn.beta.grad().asnumpy(), bn.running_mean.data().asnumpy(),
+                     bn.running_var.data().asnumpy()])
+        assert list(bn.collect_params()) == ["gamma", "beta", "running_mean", "running_var"]
+    for got, expect in zip(*runs):
+        onp.testing.assert_allclose(got, expect, rtol=1e-5, atol=1e-6)
+    assert "act='relu'" in repr(nn.BatchNorm(in_channels=3, act="relu"))
+    assert "act" not in repr(nn.BatchNorm(in_channels=3))
+
+
 @pytest.mark.parametrize("make, match", [
     (lambda: nn.Conv2D(6, 3, groups=4), "divisible by groups"),
     (lambda: nn.Conv2D(4, 0), "positive"),
@@ -134,6 +159,7 @@ def test_batchnorm_without_scale_and_center_trains_neither():
     (lambda: nn.Activation("gelu2"), "unknown activation"),
     (lambda: nn.BatchNorm(momentum=1.5), "momentum"),
     (lambda: nn.BatchNorm(axis=3), "axis"),
+    (lambda: nn.BatchNorm(act="gelu"), "act must be None or 'relu'"),
     (lambda: nn.MaxPool2D(0), "positive"),
 ])
 def test_bad_arguments_fail_in_the_constructor(make, match):
