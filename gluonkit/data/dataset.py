@@ -2,6 +2,8 @@
 
 A random transform takes its randomness from a ``numpy.random.Generator``: ``sample(idx, rng)``
 threads the loader's per-sample generator down to the transforms; ``ds[idx]`` draws a fresh one.
+A dataset held in memory as arrays may also make a whole batch at once, ``sample_batch(indices,
+streams)``, with transforms that have a batch form; the loader uses it when it can.
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from abc import ABC, abstractmethod
 from typing import Any, Callable, Sequence
 
 import numpy as onp
+
+from .transforms import has_batch_form
 
 __all__ = ["Dataset", "SimpleDataset", "ArrayDataset", "Subset", "split_dataset"]
 
@@ -25,6 +29,12 @@ class Dataset(ABC):
     def sample(self, idx: int, rng: onp.random.Generator | None = None) -> Any:
         """Sample ``idx`` with random transforms drawing from ``rng`` (the loader's hook)."""
         return self[idx]
+
+    def sample_batch(self, indices: onp.ndarray, streams: Any) -> tuple | None:
+        """Samples ``indices`` as one batch, columns stacked as ``default_batchify`` stacks
+        them, random transforms drawing from ``streams`` (``SampleStreams``, one generator per
+        sample); None when this dataset has no batch form (the loader samples one by one)."""
+        return None
 
     def transform(self, fn: Callable) -> "Dataset":
         """A dataset whose samples are ``fn(*sample)``."""
@@ -60,6 +70,14 @@ class _Transformed(Dataset):
 
     def __getitem__(self, idx: int) -> Any:
         return self.sample(idx)
+
+    def sample_batch(self, indices: onp.ndarray, streams: Any) -> tuple | None:
+        if not (self._first and has_batch_form(self._fn)):
+            return None
+        batch = self._base.sample_batch(indices, streams)
+        if batch is None:
+            return None
+        return (self._fn.batch(batch[0], streams),) + tuple(batch[1:])
 
     def __getattr__(self, name: str) -> Any:
         # Attributes such as ``classes`` and ``items`` pass through from the wrapped dataset.
@@ -111,6 +129,9 @@ class Subset(Dataset):
 
     def sample(self, idx: int, rng: onp.random.Generator | None = None) -> Any:
         return self._base.sample(self.indices[idx], rng)
+
+    def sample_batch(self, indices: onp.ndarray, streams: Any) -> tuple | None:
+        return self._base.sample_batch(onp.asarray(self.indices)[indices], streams)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

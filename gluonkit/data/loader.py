@@ -75,7 +75,7 @@ class _Pool:
         self.next_id = 0
         self.workers = [ctx.Process(
             target=worker_loop, daemon=True, name=f"gluonkit-data-{w}",
-            args=(loader.dataset, loader.batchify, loader.seed, w, self.prefix, self.tasks,
+            args=(loader.dataset, loader.batchify, loader.batch_form, loader.seed, w, self.prefix, self.tasks,
                   self.results, self.stop, os.getpid())) for w in range(loader.num_workers)]
         cv2 = sys.modules.get("cv2")
         threads = cv2.getNumThreads() if cv2 is not None else 0
@@ -174,6 +174,8 @@ class DataLoader:
         self.num_workers, self.prefetch, self.seed = num_workers, prefetch, seed
         self.timeout, self.pin_memory = timeout, pin_memory
         self.batchify = batchify_fn or default_batchify
+        # The default stacking is what a dataset's batch form gives (Dataset.sample_batch).
+        self.batch_form = batchify_fn is None
         self._epoch = 0
         self._carry = onp.zeros(0, dtype=onp.int64)
         self._pool: _Pool | None = None
@@ -240,7 +242,7 @@ class DataLoader:
             copy = _pinned_copy if self.pin_memory else None
             for indices, positions in batches:
                 batch = make_batch(self.dataset, indices, self.seed, epoch, positions,
-                                   self.batchify)
+                                   self.batchify, self.batch_form)
                 yield _apply(copy, batch) if copy else batch
             return
         yield from self._parallel(batches, epoch)

@@ -4,6 +4,11 @@ Random transforms take a ``numpy.random.Generator`` as their second argument; th
 passes one derived from (seed, epoch, sample position), so augmentation repeats for a seed whatever
 the number of workers. Called with the image alone they draw from a fresh generator.
 
+The standard CIFAR/MNIST steps (``RandomCrop``, ``RandomFlipLeftRight``, ``ToTensor``,
+``Normalize``) also have a batch form, ``batch(images, streams)`` on NHWC uint8 batches, drawing the
+same values from ``SampleStreams`` (one generator per sample, in lockstep) and giving the very
+arrays the per-sample form gives; ``has_batch_form(t)`` says whether a transform has one.
+
 Example::
 
     t = Compose([RandomResizedCrop(224), RandomFlipLeftRight(), ToTensor(),
@@ -17,6 +22,7 @@ from abc import ABC, abstractmethod
 from typing import Callable, Sequence
 
 import numpy as onp
+from numpy.lib.stride_tricks import sliding_window_view
 
 try:
     import cv2
@@ -25,7 +31,8 @@ except ImportError:  # pragma: no cover - exercised only where OpenCV is absent
 
 __all__ = ["Compose", "Resize", "CenterCrop", "RandomResizedCrop", "RandomFlipLeftRight",
            "RandomColorJitter", "RandomLighting", "RandomCrop", "Grayscale", "ToTensor",
-           "Normalize", "RandomTransform", "IMAGENET_EIGVAL", "IMAGENET_EIGVEC"]
+           "Normalize", "RandomTransform", "has_batch_form", "IMAGENET_EIGVAL",
+           "IMAGENET_EIGVEC"]
 
 # AlexNet's PCA of ImageNet RGB pixels (Krizhevsky et al. 2012), as GluonCV and fb.resnet use.
 IMAGENET_EIGVAL = onp.array([0.2175, 0.0188, 0.0045], dtype=onp.float32)
@@ -67,6 +74,14 @@ class RandomTransform(ABC):
     def apply(self, img: onp.ndarray, rng: onp.random.Generator) -> onp.ndarray: ...
 
 
+def has_batch_form(t: Callable) -> bool:
+    """Whether ``t.batch`` makes what ``t`` makes per sample. A subclass that does not define its
+    own ``batch`` may have changed what a sample gets, so it has none."""
+    if isinstance(t, Compose) and "batch" in type(t).__dict__:
+        return all(has_batch_form(step) for step in t.transforms)
+    return "batch" in type(t).__dict__
+
+
 class Compose(RandomTransform):
     """Applies transforms in order, passing the generator to the random ones."""
 
@@ -77,6 +92,12 @@ class Compose(RandomTransform):
         for t in self.transforms:
             img = t(img, rng) if getattr(t, "takes_rng", False) else t(img)
         return img
+
+    def batch(self, images: onp.ndarray, streams) -> onp.ndarray:
+        """The steps' batch forms in order (all must have one: ``has_batch_form``)."""
+        for t in self.transforms:
+            images = t.batch(images, streams)
+        return images
 
     def __repr__(self) -> str:
         return "Compose(" + ", ".join(repr(t) for t in self.transforms) + ")"
@@ -156,6 +177,12 @@ class RandomFlipLeftRight(RandomTransform):
 
     def apply(self, img, rng):
         return img[:, ::-1] if rng.random() < self.p else img
+
+    def batch(self, images, streams):
+        """Mirror the NHWC images whose sample draws under ``p``."""
+        flip = streams.random() < self.p
+        return onp.where(flip.reshape((-1,) + (1,) * (images.ndim - 1)), images[:, :, ::-1],
+                         images)
 
 
 def _luma(img: onp.ndarray) -> onp.ndarray:
@@ -263,6 +290,23 @@ class RandomCrop(RandomTransform):
         y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
         return img[y0:y0 + ch, x0:x0 + cw]
 
+    def batch(self, images, streams):
+        """Pad the NHWC batch once, then gather each sample's window from a strided view of
+        all windows (one copy)."""
+        n, h, w = images.shape[:3]
+        p, (ch, cw) = self.pad, self.size
+        if h + 2 * p < ch or w + 2 * p < cw:
+            raise ValueError(f"RandomCrop{self.size}: image {h + 2 * p}x{w + 2 * p} is smaller "
+                             "than the crop")
+        if p:
+            padded = onp.zeros((n, h + 2 * p, w + 2 * p) + images.shape[3:], images.dtype)
+            padded[:, p:p + h, p:p + w] = images
+            images = padded
+        y0 = streams.integers(images.shape[1] - ch + 1)
+        x0 = streams.integers(images.shape[2] - cw + 1)
+        windows = sliding_window_view(images, (ch, cw), axis=(1, 2))  # (n, y, x, [c,] ch, cw)
+        return onp.moveaxis(windows[onp.arange(n), y0, x0], (-2, -1), (1, 2))
+
 
 class Grayscale:
     """RGB HWC uint8 -> HxWx1 luma (0.299 R + 0.587 G + 0.114 B, rounded)."""
@@ -282,6 +326,14 @@ class ToTensor:
         x *= onp.float32(1 / 255.0)
         return x
 
+    def batch(self, images, streams):
+        """NHWC (or NHW) uint8 -> NCHW float32 in [0, 1]."""
+        if images.ndim == 3:
+            images = images[:, :, :, None]
+        x = onp.ascontiguousarray(images.transpose(0, 3, 1, 2), dtype=onp.float32)
+        x *= onp.float32(1 / 255.0)
+        return x
+
 
 class Normalize:
     """``(x - mean) / std`` per channel of a CHW float array."""
@@ -297,6 +349,15 @@ class Normalize:
         if x.ndim != 3 or self.mean.shape[0] not in (1, x.shape[0]):
             raise ValueError(f"Normalize with {self.mean.shape[0]} channel(s) needs a CHW array "
                              f"(after ToTensor), got shape {x.shape}")
+        out = x - self.mean
+        out *= self._inv_std
+        return out
+
+    def batch(self, x, streams):
+        """``(x - mean) / std`` per channel of an NCHW batch."""
+        if x.ndim != 4 or self.mean.shape[0] not in (1, x.shape[1]):
+            raise ValueError(f"Normalize with {self.mean.shape[0]} channel(s) needs an NCHW "
+                             f"batch (after ToTensor), got shape {x.shape}")
         out = x - self.mean
         out *= self._inv_std
         return out

@@ -91,6 +91,10 @@ class _IDXDataset(Dataset):
     def __getitem__(self, idx: int) -> tuple[onp.ndarray, int]:
         return self._images[idx], int(self._labels[idx])
 
+    def sample_batch(self, indices: onp.ndarray, streams) -> tuple[onp.ndarray, onp.ndarray]:
+        """(NHWC uint8 images, int64 labels) at ``indices``: the set is in memory."""
+        return self._images[indices], self._labels[indices]
+
 
 class MNIST(_IDXDataset):
     """MNIST handwritten digits (Y. LeCun, C. Cortes, C. Burges).
@@ -205,6 +209,10 @@ class _CIFAR(Dataset):
 
     def __getitem__(self, idx: int) -> tuple[onp.ndarray, int]:
         return self._images[idx], int(self._labels[idx])
+
+    def sample_batch(self, indices: onp.ndarray, streams) -> tuple[onp.ndarray, onp.ndarray]:
+        """(NHWC uint8 images, int64 labels) at ``indices``: the set is in memory."""
+        return self._images[indices], self._labels[indices]
 
 
 class CIFAR10(_CIFAR):

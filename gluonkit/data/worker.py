@@ -17,6 +17,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as onp
 
+from .sample_streams import SampleStreams
+
 __all__ = ["make_batch", "sample_rng", "write_shared", "read_shared", "unlink_shared",
            "worker_loop"]
 
@@ -31,13 +33,37 @@ def sample_rng(seed: int, epoch: int, position: int) -> onp.random.Generator:
 
 
 def make_batch(dataset: Any, indices: Sequence[int], seed: int, epoch: int,
-               positions: Sequence[int], batchify: Callable) -> Any:
-    """Samples ``indices`` (at ``positions`` of the epoch's order), batched."""
+               positions: Sequence[int], batchify: Callable, batch_form: bool = False) -> Any:
+    """Samples ``indices`` (at ``positions`` of the epoch's order), batched.
+
+    With ``batch_form`` (the loader stacks with ``default_batchify``) a dataset that has a batch
+    form (``Dataset.sample_batch``: an in-memory set with the standard transforms) makes the
+    whole batch with array operations, drawing what each sample's generator would draw; the
+    few samples whose draws it cannot reproduce are made one by one.
+    """
     get = getattr(dataset, "sample", None)
     if get is None:
         return batchify([dataset[int(i)] for i in indices])
+    if batch_form and SampleStreams.supports(seed, epoch, positions):
+        batch = _whole_batch(dataset, onp.asarray(indices), seed, epoch, onp.asarray(positions))
+        if batch is not None:
+            return batch
     return batchify([get(int(i), sample_rng(seed, epoch, int(pos)))
                      for i, pos in zip(indices, positions)])
+
+
+def _whole_batch(dataset: Any, indices: onp.ndarray, seed: int, epoch: int,
+                 positions: onp.ndarray) -> tuple | None:
+    sample_batch = getattr(dataset, "sample_batch", None)
+    streams = SampleStreams(seed, epoch, positions)
+    batch = sample_batch(indices, streams) if sample_batch is not None else None
+    if batch is None:
+        return None
+    for k in onp.flatnonzero(~streams.exact):
+        sample = dataset.sample(int(indices[k]), sample_rng(seed, epoch, int(positions[k])))
+        for column, value in zip(batch, sample):
+            column[k] = value
+    return batch
 
 
 def write_shared(name: str, batch: Any) -> tuple:
@@ -91,8 +117,8 @@ def _picklable(exc: BaseException) -> BaseException | None:
         return None
 
 
-def worker_loop(dataset: Any, batchify: Callable, seed: int, worker_id: int, prefix: str,
-                tasks: Any, results: Any, stop: Any, parent_pid: int) -> None:
+def worker_loop(dataset: Any, batchify: Callable, batch_form: bool, seed: int, worker_id: int,
+                prefix: str, tasks: Any, results: Any, stop: Any, parent_pid: int) -> None:
     """Take (task_id, epoch, positions, indices) from ``tasks`` until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     # Distinct global seeds for code that draws from np.random / random in a dataset.
@@ -107,7 +133,7 @@ def worker_loop(dataset: Any, batchify: Callable, seed: int, worker_id: int, pre
             return
         task_id, epoch, positions, indices = task
         try:
-            batch = make_batch(dataset, indices, seed, epoch, positions, batchify)
+            batch = make_batch(dataset, indices, seed, epoch, positions, batchify, batch_form)
             results.put((task_id, write_shared(prefix + str(task_id), batch), None, None))
         except Exception as e:  # noqa: BLE001 - shipped to the main process with its traceback
             results.put((task_id, None, traceback.format_exc(), _picklable(e)))
