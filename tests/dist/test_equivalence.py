@@ -58,7 +58,7 @@ def test_two_ranks_batch_b_equal_one_process_batch_2b(tmp_path):
             assert abs(a[k] - b[k]) < 1e-5, (k, a[k], b[k])
     assert out.count("global batch 32 = 2 ranks x 16") == 1
     assert out.count("lr 0.025 (lr_per_256 0.2 x 32/256)") == 1
-    assert out.count("final: val top-1") == 1
+    assert out.count("trained lenet: best val top-1") == 1  # the closing line, rank 0 only
     # --resume: one epoch, then the second from the checkpoint, trains the same weights
     first = LENET + ["train.batch_size=16"]
     two_ranks("lenet_mnist.yaml", tmp_path / "resumed", first + ["train.epochs=1"])

@@ -52,7 +52,7 @@ def _wait_for_rank_pid(log, proc, rank: int) -> int:
     deadline = time.monotonic() + BOUND
     while time.monotonic() < deadline:
         m = re.search(rf"rank {rank} pid (\d+) on", log.read_text())
-        if m and "iterations/epoch" in log.read_text():
+        if m and " epochs of " in log.read_text():  # the run line: training has begun
             return int(m.group(1))
         assert proc.poll() is None, log.read_text()
         time.sleep(0.2)
