@@ -57,12 +57,26 @@ def _windows(xpad, k, s, out):
                                  slice(j, j + s[1] * (ow - 1) + 1, s[1]))
 
 
+def _tiles(x, k, s, p, out):
+    """``x`` viewed as (n, c, oh, kh, ow, kw) when the windows tile it exactly (kernel ==
+    stride, no padding, no remainder; LeNet's and VGG's 2x2 pools), else None. Each kernel
+    offset is then a slice of this view, and nothing is padded or copied."""
+    kk = k[0] * k[1]
+    if k != s or any(p) or not 2 <= kk <= 255 or not x.flags.c_contiguous or \
+            x.shape[2] != out[0] * k[0] or x.shape[3] != out[1] * k[1]:
+        return None
+    return x.reshape(x.shape[:2] + (out[0], k[0], out[1], k[1]))
+
+
 class MaxPool2d(Function):
     """Max pooling; the gradient goes to the first maximum of each window (as in PyTorch)."""
 
     def forward(self, x):
         xp = get_array_module(x)
         k, s, p = self.kernel, self.stride, self.padding
+        tiles = _tiles(x, k, s, p, self.out)
+        if tiles is not None:
+            return self._tiled(xp, tiles, x.shape)
         xpad = _padded(x, k, s, p, self.out, -xp.inf)
         y = alloc.empty(x.shape[:2] + tuple(self.out), x.dtype, xp)
         argmax = None
@@ -81,9 +95,34 @@ class MaxPool2d(Function):
         self.argmax, self.x_shape, self.pad_shape = argmax, x.shape, xpad.shape
         return y
 
+    def _tiled(self, xp, tiles, x_shape):
+        """Non-overlapping windows: the maximum in kh*kw - 1 passes, then the offset of the
+        first maximum from 'differs from the maximum' masks ne_i, innermost first:
+        ``ne_0 * (1 + ne_1 * (1 + ... ne_{kk-2}))`` counts the offsets before the first equal.
+        NOTE: a NaN anywhere in a window gives NaN (``maximum`` propagates it, as PyTorch does)."""
+        kh, kw = self.kernel
+        ws = [tiles[:, :, :, i, :, j] for i in range(kh) for j in range(kw)]
+        y = alloc.empty(ws[0].shape, tiles.dtype, xp)
+        xp.maximum(ws[0], ws[1], out=y)
+        for w in ws[2:]:
+            xp.maximum(y, w, out=y)
+        if self.needs_input_grad:
+            argmax = xp.not_equal(ws[-2], y).view(xp.uint8)
+            for w in reversed(ws[:-2]):
+                argmax += 1
+                argmax *= xp.not_equal(w, y)
+            self.argmax, self.x_shape, self.tiled = argmax, x_shape, True
+        return y
+
     def backward(self, gy):
         xp = get_array_module(gy)
         k, s, p = self.kernel, self.stride, self.padding
+        if getattr(self, "tiled", False):
+            gx = xp.empty(self.x_shape, gy.dtype)
+            tiles = gx.reshape(gx.shape[:2] + (self.out[0], k[0], self.out[1], k[1]))
+            for idx in range(k[0] * k[1]):
+                xp.multiply(gy, self.argmax == idx, out=tiles[:, :, :, idx // k[1], :, idx % k[1]])
+            return (gx,)
         gpad = xp.zeros(self.pad_shape, dtype=gy.dtype)
 
         def block(c):

@@ -75,8 +75,9 @@ class _Pool:
         self.next_id = 0
         self.workers = [ctx.Process(
             target=worker_loop, daemon=True, name=f"gluonkit-data-{w}",
-            args=(loader.dataset, loader.batchify, loader.batch_form, loader.seed, w, self.prefix, self.tasks,
-                  self.results, self.stop, os.getpid())) for w in range(loader.num_workers)]
+            args=(loader.dataset, loader.batchify, loader.batch_form, loader.seed, w, self.prefix,
+                  self.tasks, self.results, self.stop, os.getpid()))
+            for w in range(loader.num_workers)]
         cv2 = sys.modules.get("cv2")
         threads = cv2.getNumThreads() if cv2 is not None else 0
         if cv2 is not None:
