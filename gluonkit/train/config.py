@@ -119,6 +119,10 @@ class TrainConfig:
     progress: Optional[bool] = None
     tensorboard: bool = False
     hybridize: bool = True  # run the model through traced graphs (same results, less overhead)
+    # Threads of the BLAS library (OpenBLAS) while training; null keeps its default (all cores).
+    # 1 for a small model: its GEMMs gain nothing from a second thread, and the idle thread's
+    # spinning takes a core from everything else (ruinous on a shared machine).
+    blas_threads: Optional[int] = None
 
 
 @dataclass

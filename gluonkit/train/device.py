@@ -1,6 +1,7 @@
 """Where a run trains: ``train.device`` read against the GPUs this machine really has."""
 from __future__ import annotations
 
+import contextlib
 from typing import Callable
 
 import gluonkit as gk
@@ -8,7 +9,7 @@ from gluonkit.core.device import DeviceError
 
 from .config import ConfigError
 
-__all__ = ["parse_device", "resolve_device"]
+__all__ = ["parse_device", "resolve_device", "blas_threads"]
 
 
 def parse_device(name: str):
@@ -55,3 +56,14 @@ def resolve_device(name: str, dtype: str, log: Callable[[str], None]):
         log("note: float16 on the CPU runs without BLAS and is very slow; it is meant for GPUs "
             "(--set train.dtype=float32 to train in float32)")
     return device, dtype
+
+
+def blas_threads(n: int | None):
+    """A context in which the BLAS library runs ``n`` threads (``train.blas_threads``); None
+    leaves it as it is. Through threadpoolctl, which finds OpenBLAS, MKL or BLIS at run time."""
+    if n is None:
+        return contextlib.nullcontext()
+    if n < 1:
+        raise ConfigError(f"train.blas_threads must be at least 1 (or null), got {n}")
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=n, user_api="blas")

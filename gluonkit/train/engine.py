@@ -24,7 +24,7 @@ from . import distributed, tricks
 from .checkpoint import CheckpointNotFoundError, load_checkpoint, save_checkpoint
 from .config import Config, ConfigError, config_to_dict
 from .data_setup import build_loaders, to_device
-from .device import parse_device, resolve_device
+from .device import blas_threads, parse_device, resolve_device
 from .heads import HeadLoss
 from .plot import plot_curves
 from .progress import epoch_bar, epoch_line, show_bars
@@ -120,7 +120,7 @@ def fit(cfg: Config, resume: bool = False, log=print) -> dict:
     writes files, and a rank that raises ends the others.
     """
     ranks = distributed.setup(cfg.train)
-    with ranks.guard():
+    with ranks.guard(), blas_threads(cfg.train.blas_threads):
         return _fit(cfg, resume, ranks.main_only(log), ranks)
 
 
