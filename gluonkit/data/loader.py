@@ -3,10 +3,12 @@
 The epoch's order derives from (seed, epoch) and each sample's augmentation generator from
 (seed, epoch, position), so the batches are identical whatever ``num_workers`` is (a sampler may
 say the positions: a DistributedSampler's are places in the order all ranks share, so they are
-identical whatever the number of ranks is, too). Workers make whole batches and write them to
-shared memory; the main process yields them in order. A worker's exception is re-raised in the
-main process with its traceback. Workers stop when the loader is closed, collected or
-interrupted (Ctrl-C), and on their own when their parent dies.
+identical whatever the number of ranks is, too). An in-memory dataset with the standard
+transforms makes each batch with array operations (``Dataset.sample_batch``), drawing what the
+per-sample generators would draw, so its batches are the same too. Workers make whole batches
+and write them to shared memory; the main process yields them in order. A worker's exception is
+re-raised in the main process with its traceback. Workers stop when the loader is closed,
+collected or interrupted (Ctrl-C), and on their own when their parent dies.
 """
 from __future__ import annotations
 

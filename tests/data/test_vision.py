@@ -124,6 +124,10 @@ def test_cifar10_reads_real_batch_format(tmp_path, style):
     expect = batches[1]["data"][1].reshape(3, 32, 32).transpose(1, 2, 0)
     onp.testing.assert_array_equal(img, expect)
     assert label == batches[1]["labels"][1]
+    # the batch form (the loader's fast path) gives what the samples stack to
+    images, labels = train.sample_batch(onp.array([4, 0, 4]), None)
+    onp.testing.assert_array_equal(images, onp.stack([train[4][0], train[0][0], img]))
+    assert labels.dtype == onp.int64 and labels.tolist() == [label, train[0][1], label]
 
 
 def test_cifar100_fine_and_coarse(tmp_path):
