@@ -186,7 +186,6 @@ class Conv2d(Function):
                             *self.padding, *self.dilation)
         return (gx, gW, gb)[:len(need)]
 
-
     def _plain_backward_per_sample(self, gy, need):
         """(gx, gW) of a 1x1 convolution over a large map: per-sample GEMMs, no layout copies.
 

@@ -83,15 +83,14 @@ class MaxPool2d(Function):
         if self.needs_input_grad:
             argmax = xp.empty(y.shape, dtype=xp.int8 if k[0] * k[1] < 128 else xp.int16)
 
-        for_blocks(lambda c: _separable_max(xp, xpad[:, c], k, s, self.out, y[:, c]),
-                   x.shape[1], xpad.size, xp)
-        if argmax is not None:
-            def block(c):
+        def block(c):  # the argmax right after the maximum, while the block is in cache
+            _separable_max(xp, xpad[:, c], k, s, self.out, y[:, c])
+            if argmax is not None:
                 windows = [(idx, xpad[:, c, rows, cols])
                            for idx, (_, _, rows, cols) in _windows(xpad, k, s, self.out)]
                 _first_argmax(xp, y[:, c], windows, argmax[:, c])
 
-            for_blocks(block, x.shape[1], xpad.size, xp)
+        for_blocks(block, x.shape[1], xpad.size, xp)
         self.argmax, self.x_shape, self.pad_shape = argmax, x.shape, xpad.shape
         return y
 

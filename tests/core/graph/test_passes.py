@@ -62,8 +62,8 @@ def _train_step(run, net, x):
     with autograd.record():
         y = run(x)
         (y * y).sum().backward()
-    return [y.asnumpy(), x.grad.asnumpy()] + [p.grad().asnumpy() for p in
-                                               net.collect_params().values() if p.grad_req != "null"]
+    trained = [p for p in net.collect_params().values() if p.grad_req != "null"]
+    return [y.asnumpy(), x.grad.asnumpy()] + [p.grad().asnumpy() for p in trained]
 
 
 @pytest.mark.parametrize("five_inputs", [False, True])
