@@ -9,13 +9,12 @@ loaded (NumPy on MKL or Accelerate), ``available()`` is False and callers take t
 """
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 
 import numpy
 
-__all__ = ["available", "gemm", "single_threaded"]
+__all__ = ["available", "gemm"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -51,23 +50,6 @@ def _routines() -> dict | None:
         fn.restype = None
         routines[numpy.dtype(dtype)] = fn
     return routines
-
-
-@functools.lru_cache(maxsize=None)
-def _controller():
-    import threadpoolctl
-    return threadpoolctl.ThreadpoolController()
-
-
-@contextlib.contextmanager
-def single_threaded():
-    """BLAS on one thread inside: for callers that run GEMMs from several threads of their own,
-    so the two pools do not oversubscribe the cores."""
-    if _routines() is None:
-        yield
-        return
-    with _controller().limit(limits=1, user_api="blas"):
-        yield
 
 
 def available(dtype) -> bool:

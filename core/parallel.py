@@ -12,10 +12,9 @@ from typing import Callable
 
 import numpy
 
-from . import alloc, blas
+from . import alloc
 
-__all__ = ["num_threads", "for_blocks", "for_parts", "ufunc", "MIN_PARALLEL_SIZE",
-           "BLOCK_SIZE"]
+__all__ = ["num_threads", "for_blocks", "ufunc", "MIN_PARALLEL_SIZE", "BLOCK_SIZE"]
 
 MIN_PARALLEL_SIZE = 1 << 17  # elements; below this the thread hand-off costs more than it saves
 BLOCK_SIZE = 1 << 18  # elements per block (1 MiB of float32)
@@ -59,23 +58,6 @@ def for_blocks(fn: Callable[[slice], object], length: int, size: int, xp=numpy) 
     if xp is not numpy or size < MIN_PARALLEL_SIZE or threads == 1 or length < 2:
         return [fn(slice(0, length))]
     return list(_executor().map(fn, _blocks(length, size, threads)))
-
-
-def for_parts(fn: Callable[[slice], object], length: int) -> list:
-    """Call ``fn(part)`` on one contiguous part of range(length) per thread; the results in order.
-
-    For GEMM work already cut into pieces (``fn`` loops over its part): each thread gets one
-    part, a per-part result (a partial sum) stays small, and BLAS runs single-threaded inside so
-    its own threads and these do not oversubscribe the cores (measured 2-8x faster than letting
-    OpenBLAS split each GEMM on a loaded 2-core machine).
-    """
-    threads = min(num_threads(), length)
-    if threads <= 1:
-        return [fn(slice(0, length))]
-    per_part = -(-length // threads)
-    parts = [slice(i, min(i + per_part, length)) for i in range(0, length, per_part)]
-    with blas.single_threaded():
-        return list(_executor().map(fn, parts))
 
 
 def _cut(a, axis: int, ndim: int, block: slice):

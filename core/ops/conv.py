@@ -86,14 +86,6 @@ def col2im(col, h, w, sy, sx, ph, pw, dy, dx):
     return xp.ascontiguousarray(img[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
 
 
-def _per_sample(fn, n: int, xp) -> list:
-    """``fn(samples)`` over each thread's share of the batch on the CPU (BLAS on one thread
-    each, parallel.for_parts), or once over the whole batch on the GPU."""
-    if xp is not numpy:
-        return [fn(slice(0, n))]
-    return parallel.for_parts(fn, n)
-
-
 def _transpose_into(y, yt):
     """y (n, o, ...) = yt (o, n, ...) over blocks of channels on both cores."""
     ytt = yt.transpose(1, 0, 2, 3)
@@ -130,8 +122,7 @@ class Conv2d(Function):
             # is and writing y[i] in place: no layout copies (measured 1.5-2.5x faster at the
             # ResNet-50 shapes of 14x14 and up; below that the small GEMMs lose).
             y = alloc.empty((n, o, oh, ow), x.dtype, xp)
-            x4, y4 = x.reshape(n, g, cg, oh * ow), y.reshape(n, g, o // g, oh * ow)
-            _per_sample(lambda i: xp.matmul(W3, x4[i], out=y4[i]), n, xp)
+            xp.matmul(W3, x.reshape(n, g, cg, oh * ow), out=y.reshape(n, g, o // g, oh * ow))
         else:
             yt = alloc.empty((g, o // g, n * oh * ow), x.dtype, xp)
             xp.matmul(W3, self._columns(x, W), out=yt)
@@ -197,18 +188,13 @@ class Conv2d(Function):
         gx = gW = None
         if need[1]:
             x3 = numpy.ascontiguousarray(self.x).reshape(n, c, h * w)
-
-            def weight_part(samples):
-                part = numpy.zeros((o, c), gy.dtype)
-                for i in range(samples.start, samples.stop):
-                    blas.gemm(gy3[i], x3[i], part, beta=1.0, trans_b=True)
-                return part
-
-            gW = sum(_per_sample(weight_part, n, numpy)).reshape(self.W.shape)
+            gW = numpy.empty((o, c), gy.dtype)
+            for i in range(n):
+                blas.gemm(gy3[i], x3[i], gW, beta=1.0 if i else 0.0, trans_b=True)
+            gW = gW.reshape(self.W.shape)
         if need[0]:
             gx = numpy.empty(self.x_shape, gy.dtype)
-            Wt, gx3 = self.W.reshape(o, c).T, gx.reshape(n, c, h * w)
-            _per_sample(lambda i: numpy.matmul(Wt, gy3[i], out=gx3[i]), n, numpy)
+            numpy.matmul(self.W.reshape(o, c).T, gy3, out=gx.reshape(n, c, h * w))
         return gx, gW
 
 

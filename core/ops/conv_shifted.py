@@ -27,13 +27,12 @@ from __future__ import annotations
 import numpy
 
 from .. import alloc, blas
-from ..parallel import for_blocks, for_parts
+from ..parallel import for_blocks
 
 __all__ = ["applies", "Geometry", "forward", "backward"]
 
 _MAX_BORDER_SHARE = 1.2  # padded grid / output pixels above which many channels favour im2col
 _FEW_CHANNELS = 128  # up to this many input channels im2col's copies cost more than the border
-_CHUNK_BYTES = 2 << 20  # columns of operand + output per GEMM: about one core's L2 cache
 
 
 class Geometry:
@@ -117,35 +116,16 @@ def _groups(g: Geometry):
             for i in range(g.groups)]
 
 
-def _chunks(g: Geometry, itemsize: int) -> list:
-    """Column ranges of the padded grid small enough that every tap's GEMM on one stays in cache.
-
-    NOTE: all taps run on one chunk before the next, and the chunks split across the cores
-    (parallel.for_parts): measured 2-8x faster than OpenBLAS splitting each whole-grid GEMM at
-    2 threads on a loaded machine, neutral on one core."""
-    cols = min(max(_CHUNK_BYTES // ((g.c + g.o) * itemsize), 2048), 16384)
-    return [(a, min(a + cols, g.L)) for a in range(0, g.L, cols)]
-
-
-def _over_chunks(fn, chunks: list) -> list:
-    """``fn(chunks)`` on each thread's share of the chunks (results in order)."""
-    return for_parts(lambda part: fn(chunks[part]), len(chunks))
-
-
 def forward(x, W, g: Geometry):
     """y (n, o, oh, ow) of the convolution of x with W."""
     buf = _padded(x, g)
     taps = _taps(W)
     wide = alloc.empty((g.o, g.L), x.dtype)
 
-    def run(chunks):
-        for a, b in chunks:
-            for k, (t, p, off) in enumerate(g.taps):
-                for rows, cols in _groups(g):
-                    blas.gemm(taps[t, rows], buf[p, cols, a + off:b + off], wide[rows, a:b],
-                              beta=1.0 if k else 0.0)
-
-    _over_chunks(run, _chunks(g, x.itemsize))
+    for k, (t, p, off) in enumerate(g.taps):
+        for rows, cols in _groups(g):
+            blas.gemm(taps[t, rows], buf[p, cols, off:off + g.L], wide[rows],
+                      beta=1.0 if k else 0.0)
     del buf
     y = alloc.empty((g.n, g.o, g.oh, g.ow), x.dtype)
     valid = wide.reshape(g.o, g.n, g.Hq, g.Wq)[:, :, :g.oh, :g.ow]
@@ -177,52 +157,36 @@ def _widened(gy, g: Geometry):
 def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
     """(gx, gW) of the convolution; either is None when not needed."""
     gwide = _widened(gy, g)
-    chunks = _chunks(g, gy.itemsize)
     gx = gW = None
     if need_W:
         buf = _padded(x, g)
-
-        def weight_part(chunks):
-            part = numpy.zeros((g.kh * g.kw, g.o, g.cg), x.dtype)
-            for a, b in chunks:
-                for t, p, off in g.taps:
-                    for rows, cols in _groups(g):
-                        blas.gemm(gwide[rows, a:b], buf[p, cols, a + off:b + off],
-                                  part[t, rows], beta=1.0, trans_b=True)
-            return part
-
-        gtaps = sum(_over_chunks(weight_part, chunks))
+        gtaps = numpy.empty((g.kh * g.kw, g.o, g.cg), x.dtype)
+        for t, p, off in g.taps:
+            for rows, cols in _groups(g):
+                blas.gemm(gwide[rows], buf[p, cols, off:off + g.L], gtaps[t, rows],
+                          trans_b=True)
         del buf
         gW = numpy.ascontiguousarray(
             gtaps.reshape(g.kh, g.kw, g.o, g.cg).transpose(2, 3, 0, 1))
     if need_x:
-        gx = _data_gradient(W, gwide, chunks, g)
+        gx = _data_gradient(W, gwide, g)
     return gx, gW
 
 
-def _data_gradient(W, gwide, chunks, g: Geometry):
+def _data_gradient(W, gwide, g: Geometry):
     """gx: gbuf[p, :, i] = sum over phase p's taps of W_tᵀ gwide[:, i - off_t], unsplit."""
     taps = _taps(W)
     gbuf = alloc.empty((len(g.phases), g.c, g.L), gwide.dtype)
-    by_phase = [sorted((off, t) for t, q, off in g.taps if q == p) for p in range(len(g.phases))]
-
-    def data_part(chunks):
-        # NOTE: each chunk of gbuf is written by one thread; a phase's tap at offset 0 covers
-        # the chunk with beta = 0, so only a phase without one is zeroed first.
-        for a, b in chunks:
-            for p, phase_taps in enumerate(by_phase):
-                if not phase_taps or phase_taps[0][0]:
-                    gbuf[p, :, a:b] = 0
-                for k, (off, t) in enumerate(phase_taps):
-                    lo = max(a - off, 0)
-                    if b - off <= lo:
-                        continue
-                    for rows, cols in _groups(g):
-                        blas.gemm(taps[t, rows], gwide[rows, lo:b - off],
-                                  gbuf[p, cols, lo + off:b],
-                                  beta=1.0 if k or off else 0.0, trans_a=True)
-
-    _over_chunks(data_part, chunks)
+    for p in range(len(g.phases)):
+        phase_taps = sorted((off, t) for t, q, off in g.taps if q == p)
+        # NOTE: a phase's tap at offset 0 covers all of gbuf[p] with beta = 0, so only a phase
+        # without one is zeroed first.
+        if not phase_taps or phase_taps[0][0]:
+            gbuf[p] = 0
+        for k, (off, t) in enumerate(phase_taps):
+            for rows, cols in _groups(g):
+                blas.gemm(taps[t, rows], gwide[rows, :g.L - off], gbuf[p, cols, off:],
+                          beta=1.0 if k or off else 0.0, trans_a=True)
     gx = numpy.empty((g.n, g.c, g.h, g.w), gwide.dtype)
     gxt = gx.transpose(1, 0, 2, 3)
     spans = [(g.rows(a), g.cols(b)) for a, b in g.phases]

@@ -45,9 +45,3 @@ def test_small_arrays_run_inline():
     a = onp.arange(6.0).reshape(2, 3)
     onp.testing.assert_array_equal(parallel.ufunc(onp.multiply, a, 2.0), a * 2)
 
-
-def test_for_parts_gives_each_thread_one_contiguous_part_in_order():
-    seen = parallel.for_parts(lambda part: list(range(100))[part], 7)
-    assert [i for part in seen for i in part] == list(range(7))
-    assert len(seen) == min(parallel.num_threads(), 7)
-    assert parallel.for_parts(lambda part: (part.start, part.stop), 1) == [(0, 1)]
