@@ -174,7 +174,7 @@ def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
 
 
 def _data_gradient(W, gwide, g: Geometry):
-    """gx: gbuf[p, :, i] = sum over phase p's taps of W_tᵀ gwide[:, i - off_t], unsplit."""
+    """gx, from gbuf[p, :, i] = the sum over phase p's taps of W_tᵀ gwide[:, i - off_t]."""
     taps = _taps(W)
     gbuf = alloc.empty((len(g.phases), g.c, g.L), gwide.dtype)
     for p in range(len(g.phases)):
