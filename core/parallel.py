@@ -14,7 +14,7 @@ import numpy
 
 from . import alloc
 
-__all__ = ["num_threads", "for_blocks", "ufunc", "MIN_PARALLEL_SIZE", "BLOCK_SIZE"]
+__all__ = ["num_threads", "for_blocks", "ufunc", "copy", "MIN_PARALLEL_SIZE", "BLOCK_SIZE"]
 
 MIN_PARALLEL_SIZE = 1 << 17  # elements; below this the thread hand-off costs more than it saves
 BLOCK_SIZE = 1 << 18  # elements per block (1 MiB of float32)
@@ -94,3 +94,16 @@ def ufunc(f: numpy.ufunc, *args, out=None, axis: int = 0):
 
     for_blocks(run, shape[axis], out.size)
     return out
+
+
+def copy(dst, src, axis: int = 0) -> None:
+    """``dst[...] = src`` (src broadcast to dst), split along ``axis`` across threads on the CPU.
+
+    Example::
+
+        parallel.copy(y, yt.transpose(1, 0, 2, 3), axis=1)   # a layout change on both cores
+    """
+    def run(block):
+        dst[(slice(None),) * axis + (block,)] = _cut(src, axis, dst.ndim, block)
+
+    for_blocks(run, dst.shape[axis], dst.size, numpy if isinstance(dst, numpy.ndarray) else None)

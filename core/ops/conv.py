@@ -86,16 +86,6 @@ def col2im(col, h, w, sy, sx, ph, pw, dy, dx):
     return xp.ascontiguousarray(img[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
 
 
-def _transpose_into(y, yt):
-    """y (n, o, ...) = yt (o, n, ...) over blocks of channels on both cores."""
-    ytt = yt.transpose(1, 0, 2, 3)
-
-    def copy(b):
-        y[:, b] = ytt[:, b]
-
-    parallel.for_blocks(copy, y.shape[1], y.size, get_array_module(y))
-
-
 class Conv2d(Function):
     """y = conv(x, W) + b with W of shape (out, in / groups, kh, kw), NCHW.
 
@@ -127,7 +117,7 @@ class Conv2d(Function):
             yt = alloc.empty((g, o // g, n * oh * ow), x.dtype, xp)
             xp.matmul(W3, self._columns(x, W), out=yt)
             y = alloc.empty((n, o, oh, ow), x.dtype, xp)
-            _transpose_into(y, yt.reshape(o, n, oh, ow))
+            parallel.copy(y, yt.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), axis=1)
         if b is not None:
             parallel.ufunc(xp.add, y, b.reshape(1, o, 1, 1), out=y, axis=1)
         # NOTE: the column buffer is kh*kw times the input; keep the input and rebuild the

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import numpy
 
-from .. import alloc, blas
-from ..parallel import for_blocks
+from .. import alloc, blas, parallel
 
 __all__ = ["applies", "Geometry", "forward", "backward"]
 
@@ -57,14 +56,14 @@ class Geometry:
                 offset = (ri // self.sy) * self.Wq + rj // self.sx
                 self.taps.append((i * self.kw + j, phase, offset))
         self.ld = self.L + max(off for _, _, off in self.taps)  # slack: views stay inside
-
-    def rows(self, a: int):
-        """(u0, u1, rows): grid rows [u0, u1) of phase row a hold the input rows ``rows``."""
-        return _axis(a, self.sy, self.ph, self.h, self.Hq)
-
-    def cols(self, b: int):
-        """The same along the columns, for phase column b."""
-        return _axis(b, self.sx, self.pw, self.w, self.Wq)
+        # per phase ((u0, u1, rows), (v0, v1, cols)): grid rows [u0, u1) and columns [v0, v1)
+        # of the phase hold the input's ``rows`` and ``cols``
+        self.spans = [(_axis(a, self.sy, self.ph, self.h, self.Hq),
+                       _axis(b, self.sx, self.pw, self.w, self.Wq)) for a, b in self.phases]
+        # per group (output rows, input rows): its block of the weight and of the buffer
+        og, cg = self.og, self.cg
+        self.blocks = [(slice(i * og, (i + 1) * og), slice(i * cg, (i + 1) * cg))
+                       for i in range(groups)]
 
 
 def _axis(a: int, s: int, pad: int, size: int, grid: int):
@@ -86,21 +85,25 @@ def applies(x, W, stride, padding, dilation, groups) -> bool:
     return g.cg >= 8 and (g.c <= _FEW_CHANNELS or border_share <= _MAX_BORDER_SHARE)
 
 
+def _place(grid, src, u0, u1, v0, v1):
+    """grid[:, :, u0:u1, v0:v1] = src, and zero on the rest of the last two axes."""
+    grid[:, :, :u0], grid[:, :, u1:] = 0, 0
+    grid[:, :, u0:u1, :v0], grid[:, :, u0:u1, v1:] = 0, 0
+    grid[:, :, u0:u1, v0:v1] = src
+
+
 def _padded(x, g: Geometry):
     """x (n, c, h, w) -> (phases, c, ld): each phase grid channels first, zero border and slack."""
     buf = alloc.empty((len(g.phases), g.c, g.ld), x.dtype)
     xt = x.transpose(1, 0, 2, 3)
-    spans = [(g.rows(a), g.cols(b)) for a, b in g.phases]
 
     def fill(ch):
-        for p, ((u0, u1, rows), (v0, v1, cols)) in enumerate(spans):
-            part = buf[p, ch, :g.L].reshape(-1, g.n, g.Hq, g.Wq)
-            part[:, :, :u0], part[:, :, u1:] = 0, 0
-            part[:, :, u0:u1, :v0], part[:, :, u0:u1, v1:] = 0, 0
-            part[:, :, u0:u1, v0:v1] = xt[ch][:, :, rows, cols]
+        for p, ((u0, u1, rows), (v0, v1, cols)) in enumerate(g.spans):
+            grid = buf[p, ch, :g.L].reshape(-1, g.n, g.Hq, g.Wq)
+            _place(grid, xt[ch][:, :, rows, cols], u0, u1, v0, v1)
             buf[p, ch, g.L:] = 0
 
-    for_blocks(fill, g.c, buf.size)
+    parallel.for_blocks(fill, g.c, buf.size)
     return buf
 
 
@@ -110,12 +113,6 @@ def _taps(W):
     return numpy.ascontiguousarray(W.transpose(2, 3, 0, 1)).reshape(kh * kw, o, cg)
 
 
-def _groups(g: Geometry):
-    """(output rows, input rows) of each group: its block of the weight and of the buffer."""
-    return [(slice(i * g.og, (i + 1) * g.og), slice(i * g.cg, (i + 1) * g.cg))
-            for i in range(g.groups)]
-
-
 def forward(x, W, g: Geometry):
     """y (n, o, oh, ow) of the convolution of x with W."""
     buf = _padded(x, g)
@@ -123,18 +120,13 @@ def forward(x, W, g: Geometry):
     wide = alloc.empty((g.o, g.L), x.dtype)
 
     for k, (t, p, off) in enumerate(g.taps):
-        for rows, cols in _groups(g):
+        for rows, cols in g.blocks:
             blas.gemm(taps[t, rows], buf[p, cols, off:off + g.L], wide[rows],
                       beta=1.0 if k else 0.0)
     del buf
     y = alloc.empty((g.n, g.o, g.oh, g.ow), x.dtype)
     valid = wide.reshape(g.o, g.n, g.Hq, g.Wq)[:, :, :g.oh, :g.ow]
-    yt = y.transpose(1, 0, 2, 3)
-
-    def unpad(b):
-        yt[b] = valid[b]
-
-    for_blocks(unpad, g.o, y.size)
+    parallel.copy(y, valid.transpose(1, 0, 2, 3), axis=1)
     return y
 
 
@@ -144,13 +136,7 @@ def _widened(gy, g: Geometry):
     grid = wide.reshape(g.o, g.n, g.Hq, g.Wq)
     gyt = gy.transpose(1, 0, 2, 3)
 
-    def fill(b):
-        part = grid[b]
-        part[:, :, g.oh:] = 0
-        part[:, :, :g.oh, g.ow:] = 0
-        part[:, :, :g.oh, :g.ow] = gyt[b]
-
-    for_blocks(fill, g.o, wide.size)
+    parallel.for_blocks(lambda b: _place(grid[b], gyt[b], 0, g.oh, 0, g.ow), g.o, wide.size)
     return wide
 
 
@@ -162,7 +148,7 @@ def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
         buf = _padded(x, g)
         gtaps = numpy.empty((g.kh * g.kw, g.o, g.cg), x.dtype)
         for t, p, off in g.taps:
-            for rows, cols in _groups(g):
+            for rows, cols in g.blocks:
                 blas.gemm(gwide[rows], buf[p, cols, off:off + g.L], gtaps[t, rows],
                           trans_b=True)
         del buf
@@ -184,17 +170,16 @@ def _data_gradient(W, gwide, g: Geometry):
         if not phase_taps or phase_taps[0][0]:
             gbuf[p] = 0
         for k, (off, t) in enumerate(phase_taps):
-            for rows, cols in _groups(g):
+            for rows, cols in g.blocks:
                 blas.gemm(taps[t, rows], gwide[rows, :g.L - off], gbuf[p, cols, off:],
                           beta=1.0 if k or off else 0.0, trans_a=True)
     gx = numpy.empty((g.n, g.c, g.h, g.w), gwide.dtype)
     gxt = gx.transpose(1, 0, 2, 3)
-    spans = [(g.rows(a), g.cols(b)) for a, b in g.phases]
 
     def unpad(ch):
-        for p, ((u0, u1, rows), (v0, v1, cols)) in enumerate(spans):
+        for p, ((u0, u1, rows), (v0, v1, cols)) in enumerate(g.spans):
             grid = gbuf[p, ch].reshape(-1, g.n, g.Hq, g.Wq)
             gxt[ch][:, :, rows, cols] = grid[:, :, u0:u1, v0:v1]
 
-    for_blocks(unpad, g.c, gx.size)
+    parallel.for_blocks(unpad, g.c, gx.size)
     return gx

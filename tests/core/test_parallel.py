@@ -45,3 +45,13 @@ def test_small_arrays_run_inline():
     a = onp.arange(6.0).reshape(2, 3)
     onp.testing.assert_array_equal(parallel.ufunc(onp.multiply, a, 2.0), a * 2)
 
+
+
+def test_copy_splits_a_layout_change_and_broadcasts():
+    src = onp.arange(3 * 400 * 500, dtype=onp.float32).reshape(400, 3, 500)
+    dst = onp.empty((3, 400, 500), onp.float32)
+    parallel.copy(dst, src.transpose(1, 0, 2), axis=1)
+    onp.testing.assert_array_equal(dst, src.transpose(1, 0, 2))
+    row = onp.arange(500, dtype=onp.float32)
+    parallel.copy(dst, row, axis=1)
+    onp.testing.assert_array_equal(dst, onp.broadcast_to(row, dst.shape))
