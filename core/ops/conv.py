@@ -99,10 +99,7 @@ class Conv2d(Function):
         o, cg, kh, kw = W.shape
         g = self.groups
         self.plain = (kh, kw, *self.stride, *self.padding) == (1, 1, 1, 1, 0, 0)
-        self.shifted = None
-        if conv_shifted.applies(x, W, self.stride, self.padding, self.dilation, g):
-            self.shifted = conv_shifted.Geometry(x.shape, W.shape, self.stride, self.padding,
-                                                 self.dilation, g)
+        self.shifted = conv_shifted.plan(x, W, self.stride, self.padding, self.dilation, g)
         oh, ow = conv_output_size_2d(x.shape, W.shape, self)
         W3 = W.reshape(g, o // g, cg * kh * kw)
         if self.shifted is not None:

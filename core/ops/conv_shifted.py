@@ -19,7 +19,7 @@ Compared with im2col (core/ops/conv.py) this writes the input once instead of kh
 never rebuilds the columns in backward. Forward + backward measured on one core (CPU time, batch
 16 / 128): 1.8x faster at 56x56 x 64, 1.3x at 28x28 x 128, 2.4x / 1.6x / 1.2x at ResNet-20's
 32x32 x 16 / 16x16 x 32 / 8x8 x 64, but 0.96x at 14x14 x 256 and 7x7 x 512, where the border
-is 31% / 65% of the grid and im2col's long GEMMs win (``applies`` keeps im2col there).
+is 31% / 65% of the grid and im2col's long GEMMs win (``plan`` keeps im2col there).
 Grouped convolutions run one GEMM per group and tap (ResNeSt's radix-2 3x3: 1.8x at 56x56).
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy
 
 from .. import alloc, blas, parallel
 
-__all__ = ["applies", "Geometry", "forward", "backward"]
+__all__ = ["plan", "Geometry", "forward", "backward"]
 
 _MAX_BORDER_SHARE = 1.2  # padded grid / output pixels above which many channels favour im2col
 _FEW_CHANNELS = 128  # up to this many input channels im2col's copies cost more than the border
@@ -74,15 +74,17 @@ def _axis(a: int, s: int, pad: int, size: int, grid: int):
     return u0, u1, slice(first, first + s * (u1 - u0 - 1) + 1 if u1 > u0 else first, s)
 
 
-def applies(x, W, stride, padding, dilation, groups) -> bool:
-    """Whether the shifted-GEMM path runs this convolution (and is the faster one)."""
+def plan(x, W, stride, padding, dilation, groups) -> Geometry | None:
+    """The Geometry to run this convolution by shifted GEMMs, or None where im2col is faster
+    (or the arrays are not float32/float64 NumPy arrays on OpenBLAS)."""
     if not (isinstance(x, numpy.ndarray) and blas.available(x.dtype) and W.dtype == x.dtype):
-        return False
+        return None
     if W.shape[2] * W.shape[3] == 1:  # a 1x1 convolution is a plain GEMM already
-        return False
+        return None
     g = Geometry(x.shape, W.shape, stride, padding, dilation, groups)
     border_share = g.Hq * g.Wq / (g.oh * g.ow)
-    return g.cg >= 8 and (g.c <= _FEW_CHANNELS or border_share <= _MAX_BORDER_SHARE)
+    fits = g.cg >= 8 and (g.c <= _FEW_CHANNELS or border_share <= _MAX_BORDER_SHARE)
+    return g if fits else None
 
 
 def _place(grid, src, u0, u1, v0, v1):
