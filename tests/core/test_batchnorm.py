@@ -13,7 +13,7 @@ from . import reference as ref
 from .gradcheck import check_grads
 
 rng = onp.random.default_rng(11)
-LARGE = (4, 24, 40, 40)  # 153600 elements: above parallel.MIN_PARALLEL_SIZE
+LARGE = (4, 24, 80, 80)  # 614400 elements: above parallel.MIN_PARALLEL_SIZE
 
 
 def test_large_shape_runs_in_blocks():
