@@ -36,3 +36,33 @@ def test_conv2d_keeps_dtype_and_matches_loop(case, dtype, device):
     onp.testing.assert_allclose(y.asnumpy().astype(onp.float64), expect, rtol=tol, atol=tol)
     onp.testing.assert_allclose(xs[2].grad.asnumpy(), onp.full(6, y.size // 6),
                                 rtol=tol)
+
+
+
+def test_kept_and_rebuilt_columns_give_the_same_weight_gradient(monkeypatch):
+    """Backward uses the forward's im2col columns when they are small, else rebuilds them from
+    the input: the same gradient bit for bit, equal to the sum over the windows."""
+    from gluonkit.core.ops import conv as conv_op
+    x, W = rng.standard_normal((3, 2, 9, 9)), rng.standard_normal((4, 2, 5, 5))
+    gy = rng.standard_normal((3, 4, 9, 9))
+    kept, backward = [], conv_op.Conv2d.backward
+
+    def spy(fn, g):
+        kept.append((fn.cols is not None, fn.x is not None))
+        return backward(fn, g)
+
+    monkeypatch.setattr(conv_op.Conv2d, "backward", spy)
+    grads = []
+    for limit in (1 << 30, 0):
+        monkeypatch.setattr(conv_op, "_KEEP_COLUMNS_BYTES", limit)
+        xs = [np.array(a).attach_grad() for a in (x, W)]
+        with gk.autograd.record():
+            y = npx.conv2d(*xs, padding=2)
+        y.backward(np.array(gy))
+        grads.append(xs[1].grad.asnumpy())
+    assert kept == [(True, False), (False, True)]  # the columns or the input, never both
+    onp.testing.assert_array_equal(grads[0], grads[1])
+    windows = onp.lib.stride_tricks.sliding_window_view(
+        onp.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2))), (5, 5), axis=(2, 3))
+    onp.testing.assert_allclose(grads[0], onp.einsum("nohw,nchwij->ocij", gy, windows),
+                                rtol=1e-10, atol=1e-10)

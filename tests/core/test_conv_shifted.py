@@ -80,7 +80,7 @@ def test_shifted_matches_naive_loop_and_im2col_backward(case, dtype):
     im2col.stride, im2col.padding, im2col.dilation = stride, padding, dilation
     im2col.groups = groups
     im2col.plain, im2col.shifted, im2col.needs_input_grad = False, None, (True, True)
-    im2col.x, im2col.x_shape, im2col.W = x, x.shape, W
+    im2col.x, im2col.cols, im2col.x_shape, im2col.W = x, None, x.shape, W
     ex, eW = im2col.backward(gy)
     onp.testing.assert_allclose(gx, ex, rtol=tol, atol=tol * 10)
     onp.testing.assert_allclose(gW, eW, rtol=tol, atol=tol * 10)
