@@ -153,3 +153,20 @@ def test_bad_residual_message():
 def test_bad_gamma_message():
     with pytest.raises(ValueError, match=r"gamma has shape \(3,\), expected \(4,\)"):
         npx.batch_norm(np.zeros((2, 4, 3, 3)), np.ones(3), None, None, None, training=False)
+
+
+@pytest.mark.parametrize("dtype, tol", [(onp.float16, 1e-6), (onp.float32, 1e-6),
+                                        (onp.float64, 1e-12)])
+def test_channel_sums_read_once_and_accumulate_wide(dtype, tol):
+    """The per-channel sum (one GEMV per sample) and dot (einsum) behind batch norm's
+    statistics and gradients: 16-bit inputs accumulate in float32, all agree with float64."""
+    from gluonkit.core.ops import batchnorm as bn
+    a = rng.standard_normal((8, 3, 40, 50)).astype(dtype)
+    b = (rng.standard_normal(a.shape) + 5).astype(dtype)
+    wide = a.astype(onp.float64), b.astype(onp.float64)
+    got_sum, got_dot = bn._channel_sum(onp, a[:, 1:]), bn._channel_dot(onp, a, b)
+    assert got_sum.dtype == got_dot.dtype == onp.promote_types(dtype, onp.float32)
+    onp.testing.assert_allclose(got_sum, wide[0][:, 1:].sum(axis=(0, 2, 3)), rtol=tol,
+                                atol=tol * 100)
+    onp.testing.assert_allclose(got_dot, (wide[0] * wide[1]).sum(axis=(0, 2, 3)), rtol=tol,
+                                atol=tol * 100)
