@@ -107,9 +107,10 @@ class Conv2d(Function):
         oh, ow = conv_output_size_2d(x.shape, W.shape, self)
         W3 = W.reshape(g, o // g, cg * kh * kw)
         need = self.needs_input_grad or (False, False)
-        cols = None
+        cols = None  # the weight gradient's GEMM operand, where the forward builds it anyway
         if self.shifted is not None:
-            y = conv_shifted.forward(x, W, self.shifted)
+            cols = conv_shifted.padded(x, self.shifted)
+            y = conv_shifted.forward(cols, W, self.shifted)
         elif self.plain and oh * ow >= _PER_SAMPLE_MIN:
             # NOTE: a 1x1 convolution over a large map is one GEMM per sample reading x[i] as
             # is and writing y[i] in place: no layout copies (measured 1.5-2.5x faster at the
@@ -124,8 +125,10 @@ class Conv2d(Function):
             parallel.copy(y, yt.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), axis=1)
         if b is not None:
             parallel.ufunc(xp.add, y, b.reshape(1, o, 1, 1), out=y, axis=1)
-        # the weight gradient needs the columns: small ones are kept, large ones rebuilt from x
-        keep = need[1] and cols is not None and cols.nbytes <= _KEEP_COLUMNS_BYTES
+        # the weight gradient needs the columns: the shifted path's padded input (the size of
+        # x) and small im2col columns are kept, large im2col columns rebuilt from x
+        keep = need[1] and cols is not None and (self.shifted is not None or
+                                                 cols.nbytes <= _KEEP_COLUMNS_BYTES)
         self.cols = cols if keep else None
         self.x = x if need[1] and not keep else None
         self.x_shape, self.W = x.shape, W
@@ -151,7 +154,8 @@ class Conv2d(Function):
         oh, ow = gy.shape[-2:]
         gb = gy.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
         if self.shifted is not None:
-            gx, gW = conv_shifted.backward(self.x, self.W, gy, self.shifted, need[0], need[1])
+            gx, gW = conv_shifted.backward(self.cols, self.W, gy, self.shifted, need[0],
+                                           need[1])
             return (gx, gW, gb)[:len(need)]
         if self.plain and g == 1 and oh * ow >= _PER_SAMPLE_MIN and blas.available(gy.dtype) \
                 and isinstance(gy, numpy.ndarray):

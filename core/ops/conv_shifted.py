@@ -94,8 +94,9 @@ def _place(grid, src, u0, u1, v0, v1):
     grid[:, :, u0:u1, v0:v1] = src
 
 
-def _padded(x, g: Geometry):
-    """x (n, c, h, w) -> (phases, c, ld): each phase grid channels first, zero border and slack."""
+def padded(x, g: Geometry):
+    """x (n, c, h, w) -> (phases, c, ld): each phase grid channels first, zero border and slack;
+    the operand the forward and the weight gradient's GEMMs read."""
     buf = alloc.empty((len(g.phases), g.c, g.ld), x.dtype)
     xt = x.transpose(1, 0, 2, 3)
 
@@ -115,18 +116,16 @@ def _taps(W):
     return numpy.ascontiguousarray(W.transpose(2, 3, 0, 1)).reshape(kh * kw, o, cg)
 
 
-def forward(x, W, g: Geometry):
-    """y (n, o, oh, ow) of the convolution of x with W."""
-    buf = _padded(x, g)
+def forward(buf, W, g: Geometry):
+    """y (n, o, oh, ow) of the convolution of x with W, from ``buf = padded(x, g)``."""
     taps = _taps(W)
-    wide = alloc.empty((g.o, g.L), x.dtype)
+    wide = alloc.empty((g.o, g.L), buf.dtype)
 
     for k, (t, p, off) in enumerate(g.taps):
         for rows, cols in g.blocks:
             blas.gemm(taps[t, rows], buf[p, cols, off:off + g.L], wide[rows],
                       beta=1.0 if k else 0.0)
-    del buf
-    y = alloc.empty((g.n, g.o, g.oh, g.ow), x.dtype)
+    y = alloc.empty((g.n, g.o, g.oh, g.ow), buf.dtype)
     valid = wide.reshape(g.o, g.n, g.Hq, g.Wq)[:, :, :g.oh, :g.ow]
     parallel.copy(y, valid.transpose(1, 0, 2, 3), axis=1)
     return y
@@ -142,18 +141,17 @@ def _widened(gy, g: Geometry):
     return wide
 
 
-def backward(x, W, gy, g: Geometry, need_x: bool, need_W: bool):
-    """(gx, gW) of the convolution; either is None when not needed."""
+def backward(buf, W, gy, g: Geometry, need_x: bool, need_W: bool):
+    """(gx, gW) of the convolution, ``buf`` the forward's ``padded(x, g)`` (None when not
+    need_W); either gradient is None when not needed."""
     gwide = _widened(gy, g)
     gx = gW = None
     if need_W:
-        buf = _padded(x, g)
-        gtaps = numpy.empty((g.kh * g.kw, g.o, g.cg), x.dtype)
+        gtaps = numpy.empty((g.kh * g.kw, g.o, g.cg), buf.dtype)
         for t, p, off in g.taps:
             for rows, cols in g.blocks:
                 blas.gemm(gwide[rows], buf[p, cols, off:off + g.L], gtaps[t, rows],
                           trans_b=True)
-        del buf
         gW = numpy.ascontiguousarray(
             gtaps.reshape(g.kh, g.kw, g.o, g.cg).transpose(2, 3, 0, 1))
     if need_x:

@@ -66,3 +66,27 @@ def test_kept_and_rebuilt_columns_give_the_same_weight_gradient(monkeypatch):
         onp.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2))), (5, 5), axis=(2, 3))
     onp.testing.assert_allclose(grads[0], onp.einsum("nohw,nchwij->ocij", gy, windows),
                                 rtol=1e-10, atol=1e-10)
+
+
+def test_the_shifted_path_keeps_its_padded_input_not_x(monkeypatch):
+    """A convolution on the shifted-GEMM path keeps the padded copy its forward built (about
+    the size of x) for the weight gradient, and no copy of x besides."""
+    from gluonkit.core.ops import conv as conv_op
+    x, W = rng.standard_normal((2, 8, 10, 10)), rng.standard_normal((4, 8, 3, 3))
+    kept, backward = [], conv_op.Conv2d.backward
+
+    def spy(fn, g):
+        kept.append((fn.shifted is not None, fn.cols is not None, fn.x is None))
+        return backward(fn, g)
+
+    monkeypatch.setattr(conv_op.Conv2d, "backward", spy)
+    xs = [np.array(a).attach_grad() for a in (x, W)]
+    with gk.autograd.record():
+        y = npx.conv2d(*xs, padding=1)
+    gy = rng.standard_normal(y.shape)
+    y.backward(np.array(gy))
+    assert kept == [(True, True, True)]
+    windows = onp.lib.stride_tricks.sliding_window_view(
+        onp.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), axis=(2, 3))
+    onp.testing.assert_allclose(xs[1].grad.asnumpy(), onp.einsum("nohw,nchwij->ocij", gy, windows),
+                                rtol=1e-10, atol=1e-10)

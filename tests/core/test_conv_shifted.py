@@ -69,13 +69,14 @@ def test_shifted_matches_naive_loop_and_im2col_backward(case, dtype):
     xs, ws, stride, padding, dilation, groups = case
     x, W = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
     g = conv_shifted.Geometry(x.shape, W.shape, stride, padding, dilation, groups)
-    y = conv_shifted.forward(x, W, g)
+    buf = conv_shifted.padded(x, g)
+    y = conv_shifted.forward(buf, W, g)
     tol = 2e-5 if dtype == onp.float32 else 1e-11
     expect = ref.conv2d(x.astype(onp.float64), W.astype(onp.float64), None, stride, padding,
                         dilation, groups)
     onp.testing.assert_allclose(y, expect, rtol=tol, atol=tol)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    gx, gW = conv_shifted.backward(x, W, gy, g, True, True)
+    gx, gW = conv_shifted.backward(buf, W, gy, g, True, True)
     im2col = Conv2d.__new__(Conv2d)  # the im2col path's backward is the reference here
     im2col.stride, im2col.padding, im2col.dilation = stride, padding, dilation
     im2col.groups = groups
@@ -85,7 +86,7 @@ def test_shifted_matches_naive_loop_and_im2col_backward(case, dtype):
     onp.testing.assert_allclose(gx, ex, rtol=tol, atol=tol * 10)
     onp.testing.assert_allclose(gW, eW, rtol=tol, atol=tol * 10)
     assert gx.dtype == gW.dtype == dtype
-    only_x, none_W = conv_shifted.backward(x, W, gy, g, True, False)
+    only_x, none_W = conv_shifted.backward(None, W, gy, g, True, False)
     assert none_W is None and onp.array_equal(only_x, gx)
 
 
