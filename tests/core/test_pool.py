@@ -37,9 +37,10 @@ def test_max_pool_ties_go_to_the_first_maximum():
 
 
 
-def _naive_max_pool(x, k, s, gy):
-    """A loop over windows: each window's maximum, and its output gradient sent to the first
-    maximum in row-major window order."""
+def _naive_max_pool(x, k, s, gy, p=(0, 0)):
+    """A loop over windows of x padded with -inf: each window's maximum, and its output gradient
+    sent to the first maximum in row-major window order."""
+    x = onp.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=-onp.inf)
     n, c, h, w = x.shape
     y = onp.zeros((n, c, (h - k[0]) // s[0] + 1, (w - k[1]) // s[1] + 1), x.dtype)
     gx = onp.zeros_like(x)
@@ -51,23 +52,26 @@ def _naive_max_pool(x, k, s, gy):
                 for ch in range(c):
                     di, dj = divmod(int(win[b, ch].argmax()), k[1])
                     gx[b, ch, i * s[0] + di, j * s[1] + dj] += gy[b, ch, i, j]
-    return y, gx
+    return y, gx[:, :, p[0]:h - p[0], p[1]:w - p[1]]
 
 
-@pytest.mark.parametrize("shape, k, s", [((2, 3, 8, 6), (2, 2), (2, 2)),
-                                         ((2, 2, 9, 9), (3, 3), (3, 3)),
-                                         ((1, 2, 4, 9), (2, 3), (2, 3)),
-                                         ((2, 3, 7, 7), (2, 2), (2, 2))])  # not tiled: 7 = 3*2+1
-def test_max_pool_with_many_ties_matches_a_naive_loop(shape, k, s, device):
+@pytest.mark.parametrize("shape, k, s, p", [((2, 3, 8, 6), (2, 2), (2, 2), (0, 0)),
+                                            ((2, 2, 9, 9), (3, 3), (3, 3), (0, 0)),
+                                            ((1, 2, 4, 9), (2, 3), (2, 3), (0, 0)),
+                                            ((2, 3, 7, 7), (2, 2), (2, 2), (0, 0)),  # 7 = 3*2+1
+                                            ((2, 3, 7, 6), (3, 3), (1, 1), (1, 1)),  # GoogLeNet's
+                                            ((1, 2, 5, 8), (2, 3), (1, 1), (0, 1))])
+def test_max_pool_with_many_ties_matches_a_naive_loop(shape, k, s, p, device):
     """Small integers tie in most windows (as ReLU's zeros do): values and the first-maximum
-    gradient of the tiled (kernel == stride) and the general path equal a loop's."""
+    gradient of the tiled (kernel == stride), the stride-1 and the general path equal a loop's."""
     rng = onp.random.default_rng(3)
     x = rng.integers(0, 3, shape).astype("float32")
     xa = np.array(x, device=device).attach_grad()
     with gk.autograd.record():
-        y = npx.max_pool2d(xa, k, s)
+        y = npx.max_pool2d(xa, k, s, p)
     gy = rng.standard_normal(y.shape).astype("float32")
     y.backward(np.array(gy, device=device))
-    want_y, want_gx = _naive_max_pool(x, k, s, gy)
+    want_y, want_gx = _naive_max_pool(x, k, s, gy, p)
     onp.testing.assert_array_equal(y.asnumpy(), want_y)
-    onp.testing.assert_array_equal(xa.grad.asnumpy(), want_gx)
+    # overlapping windows (stride 1) add their gradients in another order than the loop
+    onp.testing.assert_allclose(xa.grad.asnumpy(), want_gx, rtol=1e-6, atol=1e-6)
