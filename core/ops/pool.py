@@ -33,7 +33,7 @@ def pool_output_size(size: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
 def _padded(x, k, s, p, out, value):
     """Pad x so every window of the output fits: p before, p plus what ceil mode needs after."""
     xp = get_array_module(x)
-    extra = [max((o - 1) * st + kk - (n + pp), 0) for o, st, kk, n, pp in
+    extra = [max((o - 1) * st + kk - (n + 2 * pp), 0) for o, st, kk, n, pp in
              zip(out, s, k, x.shape[2:], p)]
     if not any(p) and not any(extra):
         return x
@@ -86,8 +86,8 @@ class MaxPool2d(Function):
         stride1 = s == (1, 1)
         if stride1:
             xpad = xp.ascontiguousarray(xpad)
-            for_blocks(lambda b: _stride1_max(xp, xpad[b], k, self.out, y[b]), x.shape[0],
-                       xpad.size, xp)
+            for_blocks(lambda b: _stride1_windows(xp, xp.maximum, xpad[b], k, self.out, y[b]),
+                       x.shape[0], xpad.size, xp)
 
         def block(c):  # the argmax right after the maximum, while the block is in cache
             if not stride1:
@@ -153,12 +153,14 @@ def _separable_max(xp, xpad, k, s, out_size, y):
     (kh, kw), (sy, sx), (oh, ow) = k, s, out_size
     cols = [xpad[..., slice(j, j + sx * (ow - 1) + 1, sx)] for j in range(kw)]
     across = xp.empty(xpad.shape[:3] + (ow,), dtype=xpad.dtype)
-    _running_max(xp, cols, across)
-    _running_max(xp, [across[:, :, slice(i, i + sy * (oh - 1) + 1, sy)] for i in range(kh)], y)
+    _running(xp.maximum, cols, across)
+    _running(xp.maximum, [across[:, :, slice(i, i + sy * (oh - 1) + 1, sy)] for i in range(kh)],
+             y)
 
 
-def _stride1_max(xp, xpad, k, out_size, y):
-    """y = the k-window maximum of contiguous ``xpad`` for stride 1, on its flattened planes.
+def _stride1_windows(xp, op, xpad, k, out_size, y):
+    """y = the k-window maximum (``op`` maximum) or sum (add) of contiguous ``xpad`` for stride
+    1, on its flattened planes: along the rows, then down the columns.
 
     NOTE: in the flat array each kernel offset is a contiguous shift (j along a row, i * wp down),
     so both directions run as long 1-D passes; windows that would straddle a row or a plane end
@@ -168,21 +170,21 @@ def _stride1_max(xp, xpad, k, out_size, y):
     wp = xpad.shape[3]
     flat = xpad.reshape(-1)
     across = xp.empty(flat.size - (kw - 1), dtype=xpad.dtype)
-    _running_max(xp, [flat[j:j + across.size] for j in range(kw)], across)
+    _running(op, [flat[j:j + across.size] for j in range(kw)], across)
     wide = xp.empty(flat.size, dtype=xpad.dtype)
     rows = across.size - (kh - 1) * wp  # every output position lies before this flat index
-    _running_max(xp, [across[i * wp:i * wp + rows] for i in range(kh)], wide[:rows])
+    _running(op, [across[i * wp:i * wp + rows] for i in range(kh)], wide[:rows])
     y[...] = wide.reshape(xpad.shape)[:, :, :oh, :ow]
 
 
-def _running_max(xp, views, out):
-    """out = the elementwise maximum of ``views`` (one or more), in len(views) - 1 passes."""
+def _running(op, views, out):
+    """out = ``op`` (maximum, add) folded over ``views`` (one or more), in len - 1 passes."""
     if len(views) == 1:
         out[...] = views[0]
         return
-    xp.maximum(views[0], views[1], out=out)
+    op(views[0], views[1], out=out)
     for v in views[2:]:
-        xp.maximum(out, v, out=out)
+        op(out, v, out=out)
 
 
 def _first_argmax(xp, y, windows, out):
@@ -211,7 +213,8 @@ def _divisor(xp, size, k, s, p, out, count_include_pad, dtype):
 
 
 class AvgPool2d(Function):
-    """Average pooling; sums the kernel offsets in place over blocks of channels on both cores."""
+    """Average pooling; sums the kernel offsets in place over blocks of channels on both cores
+    (stride 1: along the rows, then down the columns, on the flattened planes)."""
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -231,13 +234,24 @@ class AvgPool2d(Function):
                     yc[...] = xpad[:, c, rows, cols]
             xp.multiply(yc, self.scale, out=yc)
 
-        for_blocks(block, x.shape[1], xpad.size, xp)
+        def stride1(b):
+            _stride1_windows(xp, xp.add, xpad[b], k, out, y[b])
+            xp.multiply(y[b], self.scale, out=y[b])
+
+        if s == (1, 1):
+            xpad = xp.ascontiguousarray(xpad)
+            for_blocks(stride1, x.shape[0], xpad.size, xp)
+        else:
+            for_blocks(block, x.shape[1], xpad.size, xp)
         self.x_shape, self.pad_shape = x.shape, xpad.shape
         return y
 
     def backward(self, gy):
         xp = get_array_module(gy)
         k, s, p = self.kernel, self.stride, self.padding
+        h, w = self.x_shape[2:]
+        if s == (1, 1):
+            return (self._stride1_backward(xp, gy)[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
         gpad = xp.zeros(self.pad_shape, dtype=gy.dtype)
 
         def block(c):
@@ -246,8 +260,22 @@ class AvgPool2d(Function):
                 gpad[:, c, rows, cols] += g
 
         for_blocks(block, gy.shape[1], gpad.size, xp)
-        h, w = self.x_shape[2:]
         return (gpad[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
+
+    def _stride1_backward(self, xp, gy):
+        """The padded input's gradient for stride 1: each position sums the scaled gradient of
+        the windows over it, a k-window sum of that gradient zero-padded by k - 1 all round."""
+        (kh, kw), (oh, ow) = self.kernel, self.out
+        n, c = gy.shape[:2]
+        gs = xp.zeros((n, c, oh + 2 * (kh - 1), ow + 2 * (kw - 1)), dtype=gy.dtype)
+        full = alloc.empty((n, c, oh + kh - 1, ow + kw - 1), gy.dtype, xp)
+
+        def block(b):
+            xp.multiply(gy[b], self.scale, out=gs[b, :, kh - 1:kh - 1 + oh, kw - 1:kw - 1 + ow])
+            _stride1_windows(xp, xp.add, gs[b], self.kernel, full.shape[2:], full[b])
+
+        for_blocks(block, n, gs.size, xp)
+        return full
 
 
 class GlobalAvgPool2d(Function):

@@ -75,3 +75,32 @@ def test_max_pool_with_many_ties_matches_a_naive_loop(shape, k, s, p, device):
     onp.testing.assert_array_equal(y.asnumpy(), want_y)
     # overlapping windows (stride 1) add their gradients in another order than the loop
     onp.testing.assert_allclose(xa.grad.asnumpy(), want_gx, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("include_pad", [True, False])
+@pytest.mark.parametrize("shape, k, p", [((2, 3, 7, 6), 3, 1), ((1, 4, 5, 9), (2, 3), (1, 1))])
+def test_stride1_avg_pool_matches_the_window_means(shape, k, p, include_pad, device):
+    """Stride-1 average pooling (Inception's branch pools) sums rows then columns on the
+    flattened planes: the window means of the zero-padded input, PyTorch's divisors."""
+    x = onp.random.default_rng(6).standard_normal(shape)
+    kh, kw = (k, k) if isinstance(k, int) else k
+    ph, pw = (p, p) if isinstance(p, int) else p
+    pad = ((0, 0), (0, 0), (ph, ph), (pw, pw))
+    window = lambda a: onp.lib.stride_tricks.sliding_window_view(a, (kh, kw), axis=(2, 3))
+    sums = window(onp.pad(x, pad)).sum(axis=(-2, -1))
+    count = kh * kw if include_pad else window(onp.pad(onp.ones((1, 1) + shape[2:]), pad)).sum(
+        axis=(-2, -1))
+    xa = np.array(x, device=device).attach_grad()
+    with gk.autograd.record():
+        y = npx.avg_pool2d(xa, k, 1, p, count_include_pad=include_pad)
+    y.backward()
+    onp.testing.assert_allclose(y.asnumpy(), sums / count, rtol=1e-12, atol=1e-12)
+    # each input gets 1 / count of every window it lies in
+    expect = onp.zeros(onp.pad(x, pad).shape)
+    share = onp.broadcast_to(1 / onp.asarray(count, float), sums.shape)
+    for i in range(kh):
+        for j in range(kw):
+            expect[:, :, i:i + sums.shape[2], j:j + sums.shape[3]] += share
+    onp.testing.assert_allclose(xa.grad.asnumpy(),
+                                expect[:, :, ph:ph + shape[2], pw:pw + shape[3]],
+                                rtol=1e-12, atol=1e-12)
