@@ -28,8 +28,16 @@ class LeNet(ZooModel):
         self.fc3 = nn.Dense(classes, in_units=84)
 
     def feature_stages(self):
-        return [("conv1", lambda x: self._pool(self._act(self.conv1(x)), 2)),
-                ("conv2", lambda x: self._pool(self._act(self.conv2(x)), 2))]
+        return [("conv1", lambda x: self._stage(self.conv1(x))),
+                ("conv2", lambda x: self._stage(self.conv2(x)))]
+
+    def _stage(self, x):
+        if self._act is npx.relu:
+            # relu(max_pool(x)) == max_pool(relu(x)) in value and gradient (ReLU is monotone,
+            # and a window whose maximum is <= 0 passes no gradient either way); the ReLU then
+            # runs on a quarter of the values
+            return self._act(self._pool(x, 2))
+        return self._pool(self._act(x), 2)
 
     def forward_head(self, x, pre_logits: bool = False):
         x = self._act(self.fc2(self._act(self.fc1(x.reshape(x.shape[0], -1)))))
