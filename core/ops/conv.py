@@ -23,6 +23,10 @@ _PER_SAMPLE_MIN = 196  # output pixels from which a 1x1 convolution runs one GEM
 # forward's columns are kept instead (LeNet's at batch 64: 5 and 4 MB, rebuilt in 1.5 ms a step;
 # ResNet-50's 14x14 layers at batch 16, 29 MB each, are rebuilt).
 _KEEP_COLUMNS_BYTES = 16 << 20
+# NOTE: from this many output pixels the im2col path also runs one GEMM per sample (forward into
+# NCHW with no transposed copy, weight gradient accumulated in place): LeNet's first layer and
+# the 7x7 stem 1.5-2.7x faster each way; at 14x14 the weight gradient lost (22 vs 15 ms).
+_PER_SAMPLE_COLUMNS_MIN = 784
 
 
 def _pair(v, name: str) -> tuple:
@@ -117,6 +121,11 @@ class Conv2d(Function):
             # ResNet-50 shapes of 14x14 and up; below that the small GEMMs lose).
             y = alloc.empty((n, o, oh, ow), x.dtype, xp)
             xp.matmul(W3, x.reshape(n, g, cg, oh * ow), out=y.reshape(n, g, o // g, oh * ow))
+        elif oh * ow >= _PER_SAMPLE_COLUMNS_MIN:
+            cols = self._columns(x, W)
+            y = alloc.empty((n, o, oh, ow), x.dtype, xp)
+            per_sample = cols.reshape(g, cg * kh * kw, n, oh * ow).transpose(2, 0, 1, 3)
+            xp.matmul(W3, per_sample, out=y.reshape(n, g, o // g, oh * ow))
         else:
             yt = alloc.empty((g, o // g, n * oh * ow), x.dtype, xp)
             cols = self._columns(x, W)
@@ -157,17 +166,23 @@ class Conv2d(Function):
             gx, gW = conv_shifted.backward(self.cols, self.W, gy, self.shifted, need[0],
                                            need[1])
             return (gx, gW, gb)[:len(need)]
-        if self.plain and g == 1 and oh * ow >= _PER_SAMPLE_MIN and blas.available(gy.dtype) \
-                and isinstance(gy, numpy.ndarray):
+        blas_ok = g == 1 and blas.available(gy.dtype) and isinstance(gy, numpy.ndarray)
+        if self.plain and oh * ow >= _PER_SAMPLE_MIN and blas_ok:
             return (*self._plain_backward_per_sample(gy, need), gb)[:len(need)]
-        gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
         gx = gW = None
         if need[1]:
             col = self._columns(self.x, self.W) if self.cols is None else self.cols
-            gW = xp.matmul(gyt, col.transpose(0, 2, 1)).reshape(self.W.shape)
+            if oh * ow >= _PER_SAMPLE_COLUMNS_MIN and blas_ok:
+                per_sample = col.reshape(-1, n, oh * ow).transpose(1, 0, 2)
+                gW = _weight_gradient(numpy.ascontiguousarray(gy).reshape(n, o, -1), per_sample)
+            else:
+                gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
+                gW = xp.matmul(gyt, col.transpose(0, 2, 1))
+            gW = gW.reshape(self.W.shape)
             del col
             self.cols = None
         if need[0]:
+            gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
             gcol = xp.matmul(self.W.reshape(g, o // g, -1).transpose(0, 2, 1), gyt)
             if self.plain:
                 gx = xp.ascontiguousarray(gcol.reshape(c, n, h, w).transpose(1, 0, 2, 3))
@@ -187,14 +202,20 @@ class Conv2d(Function):
         gx = gW = None
         if need[1]:
             x3 = numpy.ascontiguousarray(self.x).reshape(n, c, h * w)
-            gW = numpy.empty((o, c), gy.dtype)
-            for i in range(n):
-                blas.gemm(gy3[i], x3[i], gW, beta=1.0 if i else 0.0, trans_b=True)
-            gW = gW.reshape(self.W.shape)
+            gW = _weight_gradient(gy3, x3).reshape(self.W.shape)
         if need[0]:
             gx = numpy.empty(self.x_shape, gy.dtype)
             numpy.matmul(self.W.reshape(o, c).T, gy3, out=gx.reshape(n, c, h * w))
         return gx, gW
+
+
+def _weight_gradient(gy3, operand):
+    """sum over samples i of ``gy3[i] @ operand[i]ᵀ`` ((n, o, p) and (n, k, p) -> (o, k)), one
+    GEMM per sample accumulating in place (BLAS beta = 1): no transposed copy of gy."""
+    gW = numpy.empty((gy3.shape[1], operand.shape[1]), gy3.dtype)
+    for i in range(len(operand)):
+        blas.gemm(gy3[i], operand[i], gW, beta=1.0 if i else 0.0, trans_b=True)
+    return gW
 
 
 def conv2d(x, W, b=None, stride=1, padding=0, dilation=1, groups: int = 1):

@@ -90,3 +90,30 @@ def test_the_shifted_path_keeps_its_padded_input_not_x(monkeypatch):
         onp.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), axis=(2, 3))
     onp.testing.assert_allclose(xs[1].grad.asnumpy(), onp.einsum("nohw,nchwij->ocij", gy, windows),
                                 rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("groups", [1, 3])
+def test_per_sample_im2col_gemms_match_the_loop(groups):
+    """From 28x28 outputs the im2col path runs a GEMM per sample (LeNet's first layer, the
+    stems): output, weight and input gradients against the naive loop and the window sums."""
+    x = rng.standard_normal((2, 6, 30, 29))
+    W = rng.standard_normal((6, 6 // groups, 3, 3))
+    xs = [np.array(a).attach_grad() for a in (x, W)]
+    with gk.autograd.record():
+        y = npx.conv2d(*xs, padding=1, groups=groups)
+    assert y.shape[2] * y.shape[3] >= 784
+    onp.testing.assert_allclose(y.asnumpy(), ref.conv2d(x, W, None, (1, 1), (1, 1), (1, 1),
+                                                         groups), rtol=1e-10, atol=1e-10)
+    gy = rng.standard_normal(y.shape)
+    y.backward(np.array(gy))
+    windows = onp.lib.stride_tricks.sliding_window_view(
+        onp.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), axis=(2, 3))
+    cg, og = 6 // groups, 6 // groups
+    expect_W = onp.concatenate([onp.einsum("nohw,nchwij->ocij", gy[:, k * og:(k + 1) * og],
+                                           windows[:, k * cg:(k + 1) * cg])
+                                for k in range(groups)])
+    onp.testing.assert_allclose(xs[1].grad.asnumpy(), expect_W, rtol=1e-10, atol=1e-10)
+    # the input gradient: the convolution of gy with the flipped, transposed weight
+    flipped = onp.flip(W, (2, 3)).reshape(groups, og, cg, 3, 3).transpose(0, 2, 1, 3, 4)
+    expect_x = ref.conv2d(gy, flipped.reshape(6, og, 3, 3), None, (1, 1), (1, 1), (1, 1), groups)
+    onp.testing.assert_allclose(xs[0].grad.asnumpy(), expect_x, rtol=1e-10, atol=1e-10)
