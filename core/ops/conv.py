@@ -23,9 +23,11 @@ _PER_SAMPLE_MIN = 196  # output pixels from which a 1x1 convolution runs one GEM
 # forward's columns are kept instead (LeNet's at batch 64: 5 and 4 MB, rebuilt in 1.5 ms a step;
 # ResNet-50's 14x14 layers at batch 16, 29 MB each, are rebuilt).
 _KEEP_COLUMNS_BYTES = 16 << 20
-# NOTE: from this many output pixels the im2col path also runs one GEMM per sample (forward into
-# NCHW with no transposed copy, weight gradient accumulated in place): LeNet's first layer and
-# the 7x7 stem 1.5-2.7x faster each way; at 14x14 the weight gradient lost (22 vs 15 ms).
+# NOTE: from this many output pixels the im2col forward runs one GEMM per sample, writing NCHW
+# with no transposed copy (LeNet's first layer 2.1x, the 7x7 stem 1.75x; neutral at 14x14), bit
+# for bit the batched GEMM's values. The weight gradient stays one GEMM: per-sample ones there
+# were faster but small enough for OpenBLAS's unpacked small-matrix kernels, whose sums depend on
+# the buffers' alignment, so seeded runs stopped repeating.
 _PER_SAMPLE_COLUMNS_MIN = 784
 
 
@@ -166,23 +168,17 @@ class Conv2d(Function):
             gx, gW = conv_shifted.backward(self.cols, self.W, gy, self.shifted, need[0],
                                            need[1])
             return (gx, gW, gb)[:len(need)]
-        blas_ok = g == 1 and blas.available(gy.dtype) and isinstance(gy, numpy.ndarray)
-        if self.plain and oh * ow >= _PER_SAMPLE_MIN and blas_ok:
+        if self.plain and g == 1 and oh * ow >= _PER_SAMPLE_MIN and blas.available(gy.dtype) \
+                and isinstance(gy, numpy.ndarray):
             return (*self._plain_backward_per_sample(gy, need), gb)[:len(need)]
+        gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
         gx = gW = None
         if need[1]:
             col = self._columns(self.x, self.W) if self.cols is None else self.cols
-            if oh * ow >= _PER_SAMPLE_COLUMNS_MIN and blas_ok:
-                per_sample = col.reshape(-1, n, oh * ow).transpose(1, 0, 2)
-                gW = _weight_gradient(numpy.ascontiguousarray(gy).reshape(n, o, -1), per_sample)
-            else:
-                gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
-                gW = xp.matmul(gyt, col.transpose(0, 2, 1))
-            gW = gW.reshape(self.W.shape)
+            gW = xp.matmul(gyt, col.transpose(0, 2, 1)).reshape(self.W.shape)
             del col
             self.cols = None
         if need[0]:
-            gyt = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
             gcol = xp.matmul(self.W.reshape(g, o // g, -1).transpose(0, 2, 1), gyt)
             if self.plain:
                 gx = xp.ascontiguousarray(gcol.reshape(c, n, h, w).transpose(1, 0, 2, 3))
@@ -202,20 +198,14 @@ class Conv2d(Function):
         gx = gW = None
         if need[1]:
             x3 = numpy.ascontiguousarray(self.x).reshape(n, c, h * w)
-            gW = _weight_gradient(gy3, x3).reshape(self.W.shape)
+            gW = numpy.empty((o, c), gy.dtype)
+            for i in range(n):
+                blas.gemm(gy3[i], x3[i], gW, beta=1.0 if i else 0.0, trans_b=True)
+            gW = gW.reshape(self.W.shape)
         if need[0]:
             gx = numpy.empty(self.x_shape, gy.dtype)
             numpy.matmul(self.W.reshape(o, c).T, gy3, out=gx.reshape(n, c, h * w))
         return gx, gW
-
-
-def _weight_gradient(gy3, operand):
-    """sum over samples i of ``gy3[i] @ operand[i]ᵀ`` ((n, o, p) and (n, k, p) -> (o, k)), one
-    GEMM per sample accumulating in place (BLAS beta = 1): no transposed copy of gy."""
-    gW = numpy.empty((gy3.shape[1], operand.shape[1]), gy3.dtype)
-    for i in range(len(operand)):
-        blas.gemm(gy3[i], operand[i], gW, beta=1.0 if i else 0.0, trans_b=True)
-    return gW
 
 
 def conv2d(x, W, b=None, stride=1, padding=0, dilation=1, groups: int = 1):
