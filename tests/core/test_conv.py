@@ -94,8 +94,8 @@ def test_the_shifted_path_keeps_its_padded_input_not_x(monkeypatch):
 
 @pytest.mark.parametrize("groups", [1, 3])
 def test_per_sample_im2col_gemms_match_the_loop(groups):
-    """From 28x28 outputs the im2col path runs a GEMM per sample (LeNet's first layer, the
-    stems): output, weight and input gradients against the naive loop and the window sums."""
+    """From 28x28 outputs the im2col forward runs a GEMM per sample (LeNet's first layer, the
+    stems): the output and both gradients against the naive loop and the window sums."""
     x = rng.standard_normal((2, 6, 30, 29))
     W = rng.standard_normal((6, 6 // groups, 3, 3))
     xs = [np.array(a).attach_grad() for a in (x, W)]
