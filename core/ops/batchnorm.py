@@ -116,7 +116,7 @@ class BatchNorm(Function):
         from gluonkit.cuda_kernels.batchnorm import bn_fwd
         from gluonkit.cuda_kernels.elementwise import add_relu
         xp, nd = get_array_module(x), x.ndim
-        acc = numpy.promote_types(x.dtype, numpy.float32)  # 16-bit: float32 statistics
+        acc = _accumulator(x.dtype)
         mean[...] = x.mean(axis=_axes(x), dtype=acc)
         var[...] = x.var(axis=_axes(x), dtype=acc)
         self.invstd[...] = 1 / xp.sqrt(var + x.dtype.type(self.eps))

@@ -123,17 +123,16 @@ class Conv2d(Function):
             # ResNet-50 shapes of 14x14 and up; below that the small GEMMs lose).
             y = alloc.empty((n, o, oh, ow), x.dtype, xp)
             xp.matmul(W3, x.reshape(n, g, cg, oh * ow), out=y.reshape(n, g, o // g, oh * ow))
-        elif oh * ow >= _PER_SAMPLE_COLUMNS_MIN:
-            cols = self._columns(x, W)
-            y = alloc.empty((n, o, oh, ow), x.dtype, xp)
-            per_sample = cols.reshape(g, cg * kh * kw, n, oh * ow).transpose(2, 0, 1, 3)
-            xp.matmul(W3, per_sample, out=y.reshape(n, g, o // g, oh * ow))
         else:
-            yt = alloc.empty((g, o // g, n * oh * ow), x.dtype, xp)
             cols = self._columns(x, W)
-            xp.matmul(W3, cols, out=yt)
             y = alloc.empty((n, o, oh, ow), x.dtype, xp)
-            parallel.copy(y, yt.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), axis=1)
+            if oh * ow >= _PER_SAMPLE_COLUMNS_MIN:
+                per_sample = cols.reshape(g, cg * kh * kw, n, oh * ow).transpose(2, 0, 1, 3)
+                xp.matmul(W3, per_sample, out=y.reshape(n, g, o // g, oh * ow))
+            else:
+                yt = alloc.empty((g, o // g, n * oh * ow), x.dtype, xp)
+                xp.matmul(W3, cols, out=yt)
+                parallel.copy(y, yt.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), axis=1)
         if b is not None:
             parallel.ufunc(xp.add, y, b.reshape(1, o, 1, 1), out=y, axis=1)
         # the weight gradient needs the columns: the shifted path's padded input (the size of

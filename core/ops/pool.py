@@ -225,24 +225,25 @@ class AvgPool2d(Function):
         self.scale = 1 / (dh[:, None] * dw[None, :])
         y = alloc.empty(x.shape[:2] + tuple(out), x.dtype, xp)
 
-        def block(c):
-            yc = y[:, c]
-            for idx, (_, _, rows, cols) in _windows(xpad, k, s, out):
-                if idx:
-                    xp.add(yc, xpad[:, c, rows, cols], out=yc)
-                else:
-                    yc[...] = xpad[:, c, rows, cols]
-            xp.multiply(yc, self.scale, out=yc)
-
-        def stride1(b):
-            _stride1_windows(xp, xp.add, xpad[b], k, out, y[b])
-            xp.multiply(y[b], self.scale, out=y[b])
-
         if s == (1, 1):
             xpad = xp.ascontiguousarray(xpad)
-            for_blocks(stride1, x.shape[0], xpad.size, xp)
+
+            def samples(b):
+                _stride1_windows(xp, xp.add, xpad[b], k, out, y[b])
+                xp.multiply(y[b], self.scale, out=y[b])
+
+            for_blocks(samples, x.shape[0], xpad.size, xp)
         else:
-            for_blocks(block, x.shape[1], xpad.size, xp)
+            def channels(c):
+                yc = y[:, c]
+                for idx, (_, _, rows, cols) in _windows(xpad, k, s, out):
+                    if idx:
+                        xp.add(yc, xpad[:, c, rows, cols], out=yc)
+                    else:
+                        yc[...] = xpad[:, c, rows, cols]
+                xp.multiply(yc, self.scale, out=yc)
+
+            for_blocks(channels, x.shape[1], xpad.size, xp)
         self.x_shape, self.pad_shape = x.shape, xpad.shape
         return y
 
